@@ -1,0 +1,93 @@
+"""Window arithmetic: which ``[start, end)`` intervals of data a monitor looks at.
+
+Windows are aligned on multiples of their length counted from the Unix
+epoch in UTC (a 1h window runs 10:00–11:00, a 15m one 10:15–10:30), so every
+process and every restart cuts time the same way. A window is *complete* once
+``end + delay <= now``: the delay leaves time for late rows to land.
+The watermark is the end of the last window a monitor finished.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+__all__ = ["EPOCH", "Window", "align", "complete_windows", "latest_complete_window"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Window:
+    """A half-open interval of time ``[start, end)`` in UTC."""
+
+    start: datetime
+    end: datetime
+
+    def __str__(self) -> str:
+        return f"[{_iso(self.start)}, {_iso(self.end)})"
+
+
+def align(moment: datetime, length: timedelta) -> datetime:
+    """The window boundary at or before ``moment``.
+
+    >>> align(datetime(2026, 1, 1, 10, 40, tzinfo=UTC), timedelta(minutes=15))
+    datetime.datetime(2026, 1, 1, 10, 30, tzinfo=datetime.timezone.utc)
+    """
+    _check(moment, length)
+    return EPOCH + ((moment - EPOCH) // length) * length
+
+
+def latest_complete_window(now: datetime, length: timedelta, delay: timedelta) -> Window:
+    """The newest window whose end, plus the delay, has passed at ``now``.
+
+    >>> latest_complete_window(datetime(2026, 1, 1, 11, 4, tzinfo=UTC),
+    ...                        timedelta(hours=1), timedelta(minutes=5))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Window(start=datetime.datetime(2026, 1, 1, 9, 0, tzinfo=datetime.timezone.utc),
+           end=datetime.datetime(2026, 1, 1, 10, 0, tzinfo=datetime.timezone.utc))
+    """
+    end = align(now - delay, length)
+    return Window(end - length, end)
+
+
+def complete_windows(
+    now: datetime,
+    length: timedelta,
+    delay: timedelta,
+    *,
+    after: datetime | None,
+    limit: int,
+) -> list[Window]:
+    """Complete windows ending after the watermark ``after``, oldest first.
+
+    With no watermark (a new monitor) only the latest complete window is due.
+    At most ``limit`` windows are returned (the oldest ones), so a monitor that
+    was down for long catches up over several ticks without skipping any.
+    A watermark not on a boundary (the window length changed) restarts at the
+    next boundary after it.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    latest = latest_complete_window(now, length, delay)
+    if after is None:
+        return [latest]
+    start = align(after, length)
+    if start < after:
+        start += length
+    windows: list[Window] = []
+    while start + length <= latest.end and len(windows) < limit:
+        windows.append(Window(start, start + length))
+        start += length
+    return windows
+
+
+def _check(moment: datetime, length: timedelta) -> None:
+    if moment.tzinfo is None:
+        raise ValueError("window arithmetic needs timezone-aware datetimes")
+    if length <= timedelta(0):
+        raise ValueError(f"window length must be positive, got {length}")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

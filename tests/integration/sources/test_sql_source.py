@@ -1,0 +1,105 @@
+"""The SQL source on real SQLite and PostgreSQL databases."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from monitor.errors import SourceError
+from monitor.sources.sql import SqlSource
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2026, 11, 24, 10, tzinfo=UTC)
+END = datetime(2026, 11, 24, 11, tzinfo=UTC)
+
+
+@pytest.fixture
+def logs_url(database_url):
+    """A prediction_log table with one row a minute from 09:00 to 10:59 UTC."""
+    engine = sa.create_engine(database_url)
+    meta = sa.MetaData()
+    table = sa.Table(
+        "prediction_log", meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("logged_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("score", sa.Float),
+        sa.Column("state", sa.String(8)),
+    )
+    meta.create_all(engine)
+    first = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [
+            {"id": i, "logged_at": first + timedelta(minutes=i), "score": i / 100,
+             "state": "CA" if i % 3 else "NY"} for i in range(120)])
+    engine.dispose()
+    return database_url
+
+
+def read_all(source, start=START, end=END):
+    return [row for chunk in source.read(start, end) for row in chunk.itertuples(index=False)]
+
+
+def test_table_window_in_chunks(logs_url):
+    """A table source yields the window's rows, in chunks of at most chunk_size."""
+    source = SqlSource(SqlSource.Config(url=logs_url, table="prediction_log",
+                                        timestamp="logged_at", chunk_size=7))
+    chunks = list(source.read(START, END))
+    assert max(len(c) for c in chunks) <= 7
+    ids = sorted(i for c in chunks for i in c["id"])
+    assert ids == list(range(60, 120))
+    assert set(chunks[0].columns) == {"id", "logged_at", "score", "state"}
+
+
+def test_query_with_bind_parameters(logs_url):
+    """A query's :start and :end are bound, never formatted into the SQL."""
+    query = ("SELECT id, logged_at, score FROM prediction_log "
+             "WHERE logged_at >= :start AND logged_at < :end")
+    source = SqlSource(SqlSource.Config(url=logs_url, query=query, timestamp="logged_at"))
+    rows = read_all(source)
+    assert sorted(r.id for r in rows) == list(range(60, 120))
+
+
+def test_query_without_window_reads_all(logs_url):
+    """A query without bind parameters profiles everything it returns."""
+    source = SqlSource(SqlSource.Config(url=logs_url, query="SELECT score FROM prediction_log"))
+    assert sum(len(c) for c in source.read()) == 120
+
+
+def test_missing_table_named(logs_url):
+    """An unknown table is a SourceError naming it."""
+    source = SqlSource(SqlSource.Config(url=logs_url, table="nope", timestamp="logged_at"))
+    with pytest.raises(SourceError, match="table 'nope' not found"):
+        read_all(source)
+
+
+def test_missing_timestamp_column_named(logs_url):
+    """An unknown timestamp column lists the table's columns."""
+    source = SqlSource(SqlSource.Config(url=logs_url, table="prediction_log", timestamp="ts"))
+    with pytest.raises(SourceError, match="'ts' is not in table 'prediction_log'.*logged_at"):
+        read_all(source)
+
+
+def test_failing_query_is_a_source_error(logs_url):
+    """A query the database rejects becomes one clear line, not a traceback."""
+    source = SqlSource(SqlSource.Config(url=logs_url, query="SELECT nonsense FROM nowhere"))
+    with pytest.raises(SourceError, match="query on .* failed") as info:
+        read_all(source, None, None)
+    assert "\n" not in str(info.value)
+
+
+def test_unreachable_database_hides_password():
+    """An unreachable server is reported without the password in the URL."""
+    url = "postgresql+psycopg://user:s3cret@127.0.0.1:1/db"
+    source = SqlSource(SqlSource.Config(url=url, table="t", timestamp="ts"))
+    with pytest.raises(SourceError) as info:
+        read_all(source)
+    assert "s3cret" not in str(info.value) and "***" in str(info.value)
+
+
+def test_config_needs_table_or_query():
+    """Exactly one of table and query is required."""
+    with pytest.raises(ValueError, match="exactly one of 'table' or 'query'"):
+        SqlSource.Config(url="sqlite://", table="t", query="SELECT 1", timestamp="ts")
+    with pytest.raises(ValueError, match="needs 'timestamp'"):
+        SqlSource.Config(url="sqlite://", table="t")

@@ -7,6 +7,8 @@ them precisely::
     MonitorError
      ├── RuleError          one problem in a rule file (path, line, column)
      ├── RulesInvalid       a rule set with one or more RuleErrors
+     ├── ExpressionError    a `when:` condition that does not parse
+                            (monitor.rules.expressions; offset in the text)
      ├── PluginError        unknown plugin name, or a plugin of the wrong type
      ├── SourceError        a data source could not be read (missing file,
      │                      unreadable Parquet, failing query, bad timestamp)

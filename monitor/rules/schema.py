@@ -1,0 +1,544 @@
+"""Rule-file schema: the monitors and notifiers operators declare, as pydantic models.
+
+Every model forbids unknown keys, so a misspelt key is an error rather than a
+setting silently ignored. Plugin blocks (a monitor's ``source:`` and each entry
+under ``notifiers:``) are checked in two phases: first the block must name a
+``type``; then the whole block is validated against that kind's own ``Config``
+model, found through the plugin registry.
+
+``validate_file`` runs both phases over one parsed rule file and returns every
+``Problem`` with its location inside the document (keys and list indexes); the
+loader turns those locations into ``path:line:column``. This module reads no
+files, clock or environment.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    SerializeAsAny,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from monitor import plugins
+from monitor.alerts.notifiers.base import Notifier, NotifierConfig
+from monitor.durations import format_duration, parse_duration
+from monitor.errors import PluginError
+from monitor.rules.expressions import BASE_METRICS, Expression, ExpressionError
+from monitor.rules.expressions import parse as parse_expression
+from monitor.sources.base import Source, SourceConfig
+
+__all__ = [
+    "AlertSpec",
+    "ColumnDrift",
+    "ColumnsSpec",
+    "DriftSpec",
+    "Limit",
+    "Loc",
+    "MonitorSpec",
+    "NotifierSpec",
+    "Problem",
+    "QualitySpec",
+    "ReferenceSpec",
+    "RuleFile",
+    "RuleSet",
+    "Schedule",
+    "SourceSpec",
+    "json_schema",
+    "plugin_config",
+    "validate_file",
+]
+
+Loc = tuple[str | int, ...]
+"""A place in a rule file: keys and list indexes from the top."""
+
+_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+_INLINE = Path("<inline>")
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"invalid name '{name}': use only letters, digits, '-', '_' and '.'")
+    return name
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"invalid duration {value!r}: write a number and a unit, such as 15m")
+    return parse_duration(value)
+
+
+def _positive(delta: timedelta) -> timedelta:
+    if delta <= timedelta(0):
+        raise ValueError("the duration must be longer than 0s")
+    return delta
+
+
+def _check_method(name: str) -> str:
+    # Imported here: the statistics pull in scipy, which only a method name needs.
+    from monitor.stats.registry import known_methods
+
+    known = known_methods()
+    if name not in known:
+        hint = difflib.get_close_matches(name, sorted(known), n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        raise ValueError(
+            f"unknown drift method '{name}'{suggestion}; known methods: {', '.join(sorted(known))}"
+        )
+    return name
+
+
+def _check_when(text: str) -> str:
+    try:
+        parse_expression(text, BASE_METRICS)
+    except ExpressionError as exc:
+        raise PydanticCustomError(
+            "expression", "{message}", {"message": exc.message, "offset": exc.offset}
+        ) from None
+    return text
+
+
+_Name = Annotated[
+    str, AfterValidator(_check_name), WithJsonSchema({"type": "string", "pattern": _NAME.pattern})
+]
+_Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^(\d+[smhdw])+$", "examples": ["15m", "1h"]}),
+]
+_PositiveDuration = Annotated[_Duration, AfterValidator(_positive)]
+_Share = Annotated[float, Field(ge=0, le=1)]
+_Method = Annotated[str, AfterValidator(_check_method)]
+
+
+def _open_block(kind: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": f"'type' names the {kind} kind; the other keys are that kind's settings.",
+        "properties": {"type": {"type": "string"}},
+        "required": ["type"],
+        "additionalProperties": True,
+    }
+
+
+def plugin_config(kind: Literal["source", "notifier"], type_name: str) -> type[BaseModel]:
+    """The pydantic ``Config`` model of a source or notifier kind, from the plugin registry.
+
+    Raises:
+        PluginError: the kind is unknown or its plugin is broken.
+    """
+    # mypy rejects abstract classes as type[T] arguments, though load() only checks subclasses.
+    if kind == "source":
+        return plugins.load(plugins.SOURCES, type_name, Source).Config  # type: ignore[type-abstract]
+    return plugins.load(plugins.NOTIFIERS, type_name, Notifier).Config  # type: ignore[type-abstract]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(_Strict):
+    """When a monitor runs: ``{every: 15m}`` or ``{cron: "*/15 * * * *"}`` (UTC)."""
+
+    every: _PositiveDuration | None = None
+    cron: str | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _check_cron(cls, expr: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(expr, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(
+                f"invalid cron expression '{expr}': {exc}; write five fields "
+                "(minute hour day month weekday), such as '*/15 * * * *'"
+            ) from None
+        return expr
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Schedule:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("give exactly one of 'every' (such as 15m) or 'cron'")
+        return self
+
+
+class SourceSpec(_Strict):
+    """A monitor's data source: its kind and the kind's validated ``Config``."""
+
+    type: str
+    config: SerializeAsAny[SourceConfig]
+
+
+class ReferenceSpec(_Strict):
+    """The reference a monitor compares against: a stored profile or a data file."""
+
+    profile: str | None = None
+    version: int | None = Field(default=None, ge=1)
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReferenceSpec:
+        if (self.profile is None) == (self.path is None):
+            raise ValueError("give exactly one of 'profile' (a stored profile) or 'path'")
+        if self.version is not None and self.profile is None:
+            raise ValueError("'version' applies to a stored 'profile' only")
+        return self
+
+
+class ColumnsSpec(_Strict):
+    """Column roles; columns not named are profiled with an inferred kind."""
+
+    categorical: list[str] = []
+    numeric: list[str] = []
+    prediction: str | None = None
+    target: str | None = None
+    exclude: list[str] = []
+
+    @model_validator(mode="after")
+    def _no_conflicts(self) -> ColumnsSpec:
+        both = sorted(set(self.categorical) & set(self.numeric))
+        if both:
+            raise ValueError(f"columns {both} are listed as both categorical and numeric")
+        named = {*self.categorical, *self.numeric, self.prediction, self.target}
+        excluded = sorted(set(self.exclude) & named)
+        if excluded:
+            raise ValueError(f"columns {excluded} are excluded but also named in 'columns'")
+        return self
+
+
+class ColumnDrift(_Strict):
+    """A per-column override of the drift method or threshold."""
+
+    method: _Method | None = None
+    threshold: float | None = Field(default=None, gt=0)
+
+
+class DriftSpec(_Strict):
+    """How columns are tested for drift and when the dataset counts as drifted."""
+
+    method: _Method = "auto"
+    threshold: float | None = Field(default=None, gt=0)
+    correction: Literal["holm", "bh", "none"] = "holm"
+    drift_share: float = Field(
+        default=0.5, gt=0, le=1, description="Share of drifted columns that is dataset drift."
+    )
+    columns: dict[str, ColumnDrift] = {}
+
+
+class Limit(_Strict):
+    """An upper bound on a share of rows, such as ``{max: 0.05}``."""
+
+    max: _Share
+
+
+class QualitySpec(_Strict):
+    """Data-quality checks; each one left out is not run."""
+
+    missing_share: Limit | None = None
+    out_of_range_share: Limit | None = None
+    new_category_share: Limit | None = None
+    type_mismatch_share: Limit | None = None
+    min_rows: int | None = Field(default=None, ge=0)
+    max_staleness: _PositiveDuration | None = None
+
+
+class AlertSpec(_Strict):
+    """An alert: a ``when`` condition held for ``for`` consecutive windows."""
+
+    name: _Name
+    when: Annotated[str, AfterValidator(_check_when)] = Field(
+        description="A condition on the run's metrics, such as 'drift_share > 0.3'."
+    )
+    # Only the alias is read (no populate_by_name), so 'for_' in a file is an unknown key.
+    for_: int = Field(
+        default=1, alias="for", ge=1, description="Consecutive windows before it fires."
+    )
+    severity: Literal["info", "warning", "critical"] = "warning"
+    notify: list[str] = Field(default=[], description="Names of notifiers to tell.")
+
+    @cached_property
+    def expression(self) -> Expression:
+        """The parsed ``when`` condition."""
+        return parse_expression(self.when, BASE_METRICS)
+
+
+def _resolve_block(kind: Literal["source", "notifier"]) -> Any:
+    """Validate a plugin block given as a plain mapping (models built in code)."""
+
+    def resolve(value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        config, problems = _plugin_block(kind, value, ())
+        if problems:
+            where = ".".join(str(p) for p in problems[0].loc)
+            raise ValueError(f"{where}: {problems[0].message}" if where else problems[0].message)
+        return config if kind == "notifier" else SourceSpec(type=config.type, config=config)
+
+    return BeforeValidator(resolve)
+
+
+class _Located(_Strict):
+    _origin: Path = PrivateAttr(default=_INLINE)
+
+    @property
+    def origin(self) -> Path:
+        """The rule file this came from (``<inline>`` when built in code)."""
+        return self._origin
+
+    def with_origin(self, path: Path) -> typing.Self:
+        """A copy that remembers the rule file it came from."""
+        copy = self.model_copy()
+        copy._origin = path
+        return copy
+
+
+class MonitorSpec(_Located):
+    """One monitor: what data to read, when, what to compare it with, when to alert."""
+
+    name: _Name
+    schedule: Schedule
+    window: _PositiveDuration = Field(description="How much data each run looks at, such as 1h.")
+    delay: _Duration = Field(
+        default=timedelta(0),
+        description="How long to wait for late rows before a window is complete.",
+        json_schema_extra={"default": "0s"},
+    )
+    source: Annotated[SourceSpec, _resolve_block("source"), WithJsonSchema(_open_block("source"))]
+    reference: ReferenceSpec
+    columns: ColumnsSpec = ColumnsSpec()
+    segments: list[str] = Field(default=[], description="Columns to slice the checks by.")
+    drift: DriftSpec = DriftSpec()
+    quality: QualitySpec = QualitySpec()
+    alerts: list[AlertSpec] = []
+
+    def resolve_path(self, path: str | Path) -> Path:
+        """A path from the rules, relative ones taken from the rule file's folder."""
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else self.origin.parent / path
+
+
+class NotifierSpec(_Located):
+    """One named notifier: its kind and the kind's validated ``Config``."""
+
+    name: _Name
+    type: str
+    config: SerializeAsAny[NotifierConfig]
+
+
+_NotifierBlock = Annotated[
+    SerializeAsAny[NotifierConfig],
+    _resolve_block("notifier"),
+    WithJsonSchema(_open_block("notifier")),
+]
+
+
+class RuleFile(_Strict):
+    """One rule file as written: named notifiers and a list of monitors."""
+
+    model_config = ConfigDict(title="monitor rule file")
+
+    notifiers: dict[_Name, _NotifierBlock] = {}
+    monitors: list[MonitorSpec] = []
+
+
+class RuleSet(_Strict):
+    """The merged rules of all files; names are unique across them."""
+
+    notifiers: dict[str, NotifierSpec] = {}
+    monitors: list[MonitorSpec] = []
+
+    def monitor(self, name: str) -> MonitorSpec:
+        """The monitor called ``name``; KeyError when there is none."""
+        for spec in self.monitors:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a rule file, published for editors (plugin blocks stay open)."""
+    schema = RuleFile.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One validation problem, located by keys and list indexes within a rule file.
+
+    Attributes:
+        loc: where, such as ``("monitors", 0, "window")``; a missing key's
+            location names the key, whose parent exists.
+        message: what is wrong and what to do.
+        at_key: point at the key itself (an unknown or badly named key).
+        quote: the message should be followed by the value as written.
+        offset: character offset of the problem inside a string value.
+    """
+
+    loc: Loc
+    message: str
+    at_key: bool = False
+    quote: bool = False
+    offset: int | None = None
+
+
+def validate_file(data: object) -> tuple[RuleFile | None, list[Problem]]:
+    """Validate one parsed rule file; return the model (None if invalid) and all problems."""
+    if not isinstance(data, dict):
+        message = "a rule file is a mapping with 'monitors:' and/or 'notifiers:' keys"
+        return None, [Problem((), message, quote=True)]
+    problems: list[Problem] = []
+    data = dict(data)
+    if isinstance(data.get("notifiers"), dict):
+        data["notifiers"] = {
+            name: _resolved(problems, "notifier", block, ("notifiers", name))
+            for name, block in data["notifiers"].items()
+        }
+    if isinstance(data.get("monitors"), list):
+        monitors = data["monitors"] = list(data["monitors"])
+        for i, item in enumerate(monitors):
+            if isinstance(item, dict) and "source" in item:
+                block = _resolved(problems, "source", item["source"], ("monitors", i, "source"))
+                monitors[i] = {**item, "source": block}
+    try:
+        rule_file = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        return None, problems + _problems(exc, RuleFile, ())
+    return (None, problems) if problems else (rule_file, [])
+
+
+def _resolved(
+    problems: list[Problem], kind: Literal["source", "notifier"], block: object, loc: Loc
+) -> object:
+    """Phase two for one plugin block; a stand-in keeps the rest of the file checkable."""
+    config, found = _plugin_block(kind, block, loc)
+    problems.extend(found)
+    if config is None:
+        config = (SourceConfig if kind == "source" else NotifierConfig).model_construct(type="")
+    return config if kind == "notifier" else SourceSpec(type=config.type, config=config)
+
+
+def _plugin_block(
+    kind: Literal["source", "notifier"], block: object, loc: Loc
+) -> tuple[Any, list[Problem]]:
+    group = plugins.SOURCES if kind == "source" else plugins.NOTIFIERS
+    kinds = ", ".join(plugins.known(group)) or "none installed"
+    if not isinstance(block, dict):
+        message = f"expected a mapping with a 'type' key naming the {kind} kind (one of: {kinds})"
+        return None, [Problem(loc, message, quote=True)]
+    if "type" not in block:
+        return None, [Problem((*loc, "type"), f"missing required key 'type' (one of: {kinds})")]
+    if not isinstance(block["type"], str):
+        message = f"expected a {kind} kind: one of {kinds}"
+        return None, [Problem((*loc, "type"), message, quote=True)]
+    try:
+        config_cls = plugin_config(kind, block["type"])
+    except PluginError as exc:
+        return None, [Problem((*loc, "type"), exc.message)]
+    try:
+        return config_cls.model_validate(block), []
+    except ValidationError as exc:
+        return None, _problems(exc, config_cls, loc)
+
+
+_TYPE_MESSAGES = {
+    "dict_type": "expected a mapping of keys to values",
+    "model_type": "expected a mapping of keys to values",
+    "model_attributes_type": "expected a mapping of keys to values",
+    "list_type": "expected a list",
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
+
+
+def _problems(error: ValidationError, model: type[BaseModel], prefix: Loc) -> list[Problem]:
+    """Turn pydantic's errors into Problems located under ``prefix``."""
+    found = []
+    for err in error.errors(include_url=False):
+        loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx", {})
+        at_key = bool(loc) and loc[-1] == "[key]"
+        loc = loc[:-1] if at_key else loc
+        if kind == "extra_forbidden":
+            message = _unknown_key(str(loc[-1]), _keys_at(model, loc[:-1]))
+            found.append(Problem((*prefix, *loc), message, at_key=True))
+        elif kind == "missing":
+            found.append(Problem((*prefix, *loc), f"missing required key '{loc[-1]}'"))
+        elif kind == "expression":
+            found.append(Problem((*prefix, *loc), ctx["message"], offset=ctx["offset"]))
+        elif kind in ("value_error", "assertion_error"):
+            found.append(Problem((*prefix, *loc), str(ctx["error"]), at_key=at_key))
+        else:
+            message = _TYPE_MESSAGES.get(kind, err["msg"])
+            found.append(Problem((*prefix, *loc), message, at_key=at_key, quote=True))
+    return found
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    hint = difflib.get_close_matches(key, allowed, n=1)
+    if hint:
+        return f"unknown key '{key}' (did you mean '{hint[0]}'?)"
+    return f"unknown key '{key}'; allowed keys: {', '.join(allowed) or 'none'}"
+
+
+def _keys_at(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys the model allows at ``loc``, found by walking its field types."""
+    tp: Any = model
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = {f.alias or n: f for n, f in tp.model_fields.items()}
+            if part not in fields:
+                return []
+            tp = fields[part].annotation
+        elif typing.get_origin(tp) in (list, dict):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or n for n, f in tp.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip ``Annotated`` and ``| None`` from a type."""
+    while True:
+        if typing.get_origin(tp) is Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1:
+            tp = args[0]
+            continue
+        return tp
+

@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     rules: str = Field(default="rules/", description="rule file or folder")
     http: str = Field(default="127.0.0.1:9108", description="host:port of /healthz and /metrics")
     log_format: Literal["text", "json"] = "text"
-    log_level: str = "INFO"
+    log_level: str | None = Field(default=None, description="default: INFO for the daemon, "
+                                  "WARNING for one-shot commands")
     catch_up_limit: int = Field(default=24, ge=1,
                                 description="most windows one monitor runs in one tick")
     dispatch_interval: float = Field(default=5.0, gt=0,
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
     @field_validator("http")
     @classmethod
     def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
+        _host, sep, port = value.rpartition(":")
         if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"MONITOR_HTTP must be host:port, got '{value}'")
         return value

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from monitor.store import Store, open_store
+from tests.receivers import Receiver, free_port
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -91,3 +92,24 @@ def store(database_url: str) -> Iterator[Store]:
     opened = open_store(database_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A running receiver on a free port, stopped after the test."""
+    server = Receiver(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stopped_receiver() -> Iterator[Receiver]:
+    """A receiver on a free port that is not listening yet (connections are refused)."""
+    server = Receiver(free_port())
+    try:
+        yield server
+    finally:
+        server.stop()

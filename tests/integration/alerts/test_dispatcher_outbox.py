@@ -17,8 +17,7 @@ from monitor.alerts.notifiers.webhook import WebhookNotifier
 from monitor.alerts.payload import build_payload, idempotency_key
 from monitor.store.records import NewNotification, NewRun, OutboxMessage
 from monitor.store.repository import Store, open_store
-
-from .conftest import Receiver, Reply
+from tests.receivers import Receiver, Reply
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,7 @@ from monitor.alerts.notifiers.base import Notification
 from monitor.alerts.notifiers.webhook import WebhookNotifier
 from monitor.alerts.payload import build_payload
 from monitor.errors import NotifierError
-
-from .conftest import Receiver, Reply
+from tests.receivers import Receiver, Reply
 
 pytestmark = pytest.mark.integration
 

@@ -76,14 +76,14 @@ def test_missing_table_named(logs_url):
 def test_missing_timestamp_column_named(logs_url):
     """An unknown timestamp column lists the table's columns."""
     source = SqlSource(SqlSource.Config(url=logs_url, table="prediction_log", timestamp="ts"))
-    with pytest.raises(SourceError, match="'ts' is not in table 'prediction_log'.*logged_at"):
+    with pytest.raises(SourceError, match=r"'ts' is not in table 'prediction_log'.*logged_at"):
         read_all(source)
 
 
 def test_failing_query_is_a_source_error(logs_url):
     """A query the database rejects becomes one clear line, not a traceback."""
     source = SqlSource(SqlSource.Config(url=logs_url, query="SELECT nonsense FROM nowhere"))
-    with pytest.raises(SourceError, match="query on .* failed") as info:
+    with pytest.raises(SourceError, match=r"query on .* failed") as info:
         read_all(source, None, None)
     assert "\n" not in str(info.value)
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,24 +83,3 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A running receiver on a free port, stopped after the test."""
-    server = Receiver(free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def stopped_receiver() -> Iterator[Receiver]:
-    """A receiver on a free port that is not listening yet (connections are refused)."""
-    server = Receiver(free_port())
-    try:
-        yield server
-    finally:
-        server.stop()

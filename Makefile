@@ -1,0 +1,33 @@
+# make demo  - install, generate the example data, run the example monitor once
+# make test  - install with the test extras and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	$(BIN)/python examples/generate.py
+	@$(BIN)/python examples/receiver.py --port 9109 & receiver=$$!; sleep 1; \
+	$(BIN)/monitor check rules/; status=$$?; sleep 0.5; kill $$receiver; \
+	echo; echo "exit status $$status (0: all clear, 1: alerts firing). Stored in monitor.db:"; \
+	$(BIN)/monitor history --limit 5; test $$status -le 1
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check monitor tests examples
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check monitor tests examples

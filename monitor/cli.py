@@ -1,0 +1,141 @@
+"""The ``monitor`` command line: parse, call, and map errors to exit statuses.
+
+Exit statuses: 0 fine, 1 drift / firing alerts / invalid rules, 2 bad input
+(a missing file, an unreadable source, an unreachable database...). Every
+error is one line on stderr that names the thing and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from monitor import __version__
+from monitor.errors import MonitorError, RulesInvalid
+from monitor.logs import configure_logging
+from monitor.settings import Settings
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="monitor",
+        description="Drift and data-quality monitoring for machine-learning systems.",
+    )
+    parser.add_argument("--version", action="version", version=f"monitor {__version__}")
+    parser.add_argument("--database-url", help="results database (env MONITOR_DATABASE_URL, "
+                        "default sqlite:///monitor.db)")
+    parser.add_argument("--log-format", choices=["text", "json"],
+                        help="log line format (env MONITOR_LOG_FORMAT)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (env MONITOR_LOG_LEVEL)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser("validate", help="check rule files (default: rules/)")
+    validate.add_argument("paths", nargs="*", metavar="PATH")
+
+    profile = commands.add_parser("profile", help="build and store a reference profile")
+    profile.add_argument("data", nargs="?", metavar="DATA", help="CSV, Parquet or JSONL file")
+    profile.add_argument("--name", help="store the profile under this name (new version)")
+    profile.add_argument("--out", type=Path, help="write the profile JSON here instead")
+    profile.add_argument("--sql", metavar="URL", help="read from this database instead")
+    profile.add_argument("--query", help="SELECT to profile, with --sql")
+    _column_flags(profile)
+
+    compare = commands.add_parser("compare", help="compare two data sets, no database needed")
+    compare.add_argument("reference", metavar="REFERENCE",
+                         help="file, profile JSON file, or stored profile name")
+    compare.add_argument("current", metavar="CURRENT", help="CSV, Parquet or JSONL file")
+    compare.add_argument("--format", choices=["table", "json"], default="table")
+    compare.add_argument("--method", default="auto", help="drift method for every column")
+    compare.add_argument("--threshold", type=float, help="the method's threshold")
+    compare.add_argument("--correction", choices=["holm", "bh", "none"], default="holm")
+    _column_flags(compare)
+
+    check = commands.add_parser("check", help="run every monitor once on its latest window")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="rule files (default rules/)")
+    check.add_argument("--monitor", help="only this monitor")
+
+    run = commands.add_parser("run", help="the daemon: schedule monitors, reload rules, serve "
+                              "/healthz and /metrics")
+    run.add_argument("paths", nargs="*", metavar="PATH", help="rule files (default rules/)")
+    run.add_argument("--http", help="host:port for /healthz and /metrics (env MONITOR_HTTP)")
+
+    backfill = commands.add_parser("backfill", help="run past windows (idempotent)")
+    backfill.add_argument("paths", nargs="*", metavar="PATH", help="rule files (default rules/)")
+    backfill.add_argument("--monitor", required=True)
+    backfill.add_argument("--from", dest="start", required=True, type=_time,
+                          help="ISO time, UTC if no offset")
+    backfill.add_argument("--to", dest="end", required=True, type=_time)
+
+    history = commands.add_parser("history", help="stored runs and results")
+    history.add_argument("--monitor")
+    history.add_argument("--format", choices=["table", "json"], default="table")
+    history.add_argument("--limit", type=int, default=20)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply the Alembic migrations")
+    return parser
+
+
+def _column_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--categorical", action="append", default=[], metavar="COL",
+                        help="treat COL as categorical (repeatable)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="COL",
+                        help="leave COL out (repeatable)")
+
+
+def _time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO time such as 2026-11-24T10:00:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "database_url": args.database_url,
+        "log_format": args.log_format,
+        "log_level": args.log_level,
+        "http": getattr(args, "http", None),
+    }
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"monitor: error: {error['msg']}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    default_level = "INFO" if args.command == "run" else "WARNING"
+    configure_logging(settings.log_format, settings.log_level or default_level)
+    from monitor import commands  # late: keeps `monitor --help` fast
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        return int(handler(args, settings))
+    except RulesInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return EXIT_FINDINGS if args.command == "validate" else EXIT_BAD_INPUT
+    except MonitorError as exc:
+        print(f"monitor: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+

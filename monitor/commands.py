@@ -1,0 +1,305 @@
+"""What each ``monitor`` command does, once its arguments are parsed.
+
+Each ``cmd_<name>(args, settings)`` returns the exit status; errors are
+raised as ``MonitorError`` and turned into one stderr line by ``cli.main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.alerts.dispatcher import Dispatcher, DispatchReport
+from monitor.compare import DriftOptions, compare
+from monitor.errors import MonitorError, ProfileError
+from monitor.notifications import build_notifiers
+from monitor.profiles import Profile, ProfileBuilder, build_profile
+from monitor.quality import QualityOptions
+from monitor.references import profile_file
+from monitor.report import render_json, render_table
+from monitor.rules.loader import load_rules
+from monitor.rules.schema import MonitorSpec, RuleSet
+from monitor.runner import Runner, RunOutcome, utc_now
+from monitor.settings import Settings
+from monitor.sources.files import FileSource
+from monitor.sources.sql import SqlSource
+from monitor.store import Store, current_revision, open_store, upgrade
+from monitor.store.engine import create_store_engine, describe
+from monitor.store.records import RunRecord
+from monitor.windows import Window, align
+
+__all__ = [
+    "cmd_backfill", "cmd_check", "cmd_compare", "cmd_db", "cmd_history", "cmd_profile",
+    "cmd_run", "cmd_validate",
+]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _rules(paths: Sequence[str], settings: Settings) -> RuleSet:
+    return load_rules(list(paths) or [settings.rules], env=os.environ)
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    """Check rule files; invalid ones raise RulesInvalid (exit 1)."""
+    rules = _rules(args.paths, settings)
+    files = sorted({str(m.origin) for m in rules.monitors})
+    print(f"rules are valid: {len(rules.monitors)} monitor(s), {len(rules.notifiers)} "
+          f"notifier(s) in {', '.join(files) or 'no monitor files'}")
+    return EXIT_OK
+
+
+def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
+    """Build a reference profile; store it under --name or write it to --out."""
+    if not args.name and not args.out:
+        raise MonitorError("say where the profile goes: --name NAME stores it in the "
+                           "database, --out FILE writes it as JSON")
+    if args.sql:
+        if not args.query:
+            raise MonitorError("--sql needs --query 'SELECT ...'")
+        source = SqlSource(SqlSource.Config(url=args.sql, query=args.query))
+        profile = build_profile(source.read(), categorical=args.categorical,
+                                exclude=args.exclude)
+        origin = source.describe()
+    elif args.data:
+        profile = profile_file(Path(args.data), categorical=args.categorical,
+                               exclude=args.exclude)
+        origin = args.data
+    else:
+        raise MonitorError("give a DATA file to profile, or --sql URL --query 'SELECT ...'")
+    if args.out:
+        args.out.write_text(json.dumps(profile.to_dict()))
+        print(f"wrote profile of {origin} ({profile.rows} rows, {len(profile.columns)} "
+              f"columns, sha256 {profile.content_hash()[:12]}) to {args.out}")
+        return EXIT_OK
+    store = open_store(settings.database_url)
+    try:
+        stored = store.save_profile(args.name, profile.to_dict(), profile.content_hash(),
+                                    profile.rows, datetime.now(UTC))
+    finally:
+        store.close()
+    print(f"stored profile '{stored.name}' version {stored.version} of {origin} "
+          f"({stored.rows} rows, {len(profile.columns)} columns, sha256 "
+          f"{stored.content_hash[:12]})")
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    """Compare two data sets; exit 1 when something drifted or a check failed."""
+    reference = _load_reference(args, settings)
+    current_source = FileSource(FileSource.Config(path=args.current))  # type: ignore[call-arg]
+    builder = ProfileBuilder(reference=reference, exclude=args.exclude)
+    for chunk in current_source.read():
+        builder.update(chunk)
+    options = DriftOptions(method=args.method, threshold=args.threshold,
+                           correction=args.correction)
+    try:
+        comparison = compare(reference, builder.build(), options, QualityOptions())
+    except ValueError as exc:
+        raise MonitorError(str(exc)) from exc
+    render = render_json if args.format == "json" else render_table
+    print(render(comparison, args.reference, args.current))
+    failed = any(c.drifted for c in comparison.columns) or any(
+        not q.passed for q in comparison.quality)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _load_reference(args: argparse.Namespace, settings: Settings) -> Profile:
+    path = Path(args.reference)
+    if path.exists() and path.suffix == ".json" and _is_profile_json(path):
+        return Profile.from_dict(json.loads(path.read_text()))
+    if path.exists() or any(ch in args.reference for ch in "/\\*?") or path.suffix:
+        return profile_file(path, categorical=args.categorical, exclude=args.exclude)
+    store = open_store(settings.database_url)
+    try:
+        stored = store.get_profile(args.reference)
+    finally:
+        store.close()
+    if stored is None:
+        raise ProfileError(f"REFERENCE '{args.reference}' is neither a file nor a profile "
+                           f"stored in {settings.database_url.split('://')[0]} database")
+    return Profile.from_dict(stored.body)
+
+
+def _is_profile_json(path: Path) -> bool:
+    try:
+        with path.open() as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return '"format_version"' in head
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Run each monitor once on its latest complete window, store, alert."""
+    rules = _rules(args.paths, settings)
+    specs = _select(rules, args.monitor)
+    store = open_store(settings.database_url)
+    try:
+        runner = Runner(store)
+        outcomes = [runner.run_window(spec, runner.latest_window(spec)) for spec in specs]
+        for outcome, spec in zip(outcomes, specs, strict=True):
+            _print_outcome(outcome, spec)
+        _dispatch(store, rules)
+        return _exit_status(store, outcomes)
+    finally:
+        store.close()
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the windows of one monitor between --from and --to; stored windows are skipped."""
+    rules = _rules(args.paths, settings)
+    (spec,) = _select(rules, args.monitor)
+    if args.end <= args.start:
+        raise MonitorError(f"--to ({args.end:%Y-%m-%dT%H:%M:%SZ}) must be after --from "
+                           f"({args.start:%Y-%m-%dT%H:%M:%SZ})")
+    store = open_store(settings.database_url)
+    try:
+        runner = Runner(store)
+        latest = runner.latest_window(spec).end
+        windows, start = [], align(args.start, spec.window)
+        while start + spec.window <= min(args.end, latest):
+            windows.append(Window(start, start + spec.window))
+            start += spec.window
+        if not windows:
+            raise MonitorError(f"no complete {spec.window} window of '{spec.name}' lies "
+                               "between --from and --to")
+        outcomes = [runner.run_window(spec, window) for window in windows]
+        for outcome in outcomes:
+            print(_outcome_line(outcome))
+        _dispatch(store, rules)
+        return _exit_status(store, outcomes)
+    finally:
+        store.close()
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the daemon until SIGTERM or SIGINT."""
+    from monitor.scheduler import Daemon  # late: APScheduler is only needed here
+
+    return Daemon(settings, list(args.paths) or [settings.rules]).run()
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    """Print stored runs, newest first."""
+    store = open_store(settings.database_url)
+    try:
+        runs = store.runs(args.monitor, limit=args.limit)
+        if args.format == "json":
+            out = [_run_json(store, run) for run in runs]
+            print(json.dumps(out, indent=2))
+            return EXIT_OK
+        if not runs:
+            print("no runs stored yet" + (f" for '{args.monitor}'" if args.monitor else ""))
+            return EXIT_OK
+        print(f"{'id':>5}  {'monitor':<20} {'window start':<20} {'window end':<20} "
+              f"{'status':<8} {'rows':>8} {'drift':>6}  error")
+        for run in runs:
+            share = "-" if run.drift_share is None else f"{run.drift_share:.0%}"
+            print(f"{run.id:>5}  {run.monitor[:20]:<20} {_iso(run.window_start):<20} "
+                  f"{_iso(run.window_end):<20} {run.status:<8} {run.current_rows or 0:>8} "
+                  f"{share:>6}  {run.error or ''}")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply migrations."""
+    engine = create_store_engine(settings.database_url)
+    try:
+        before = current_revision(engine)
+        revision = upgrade(engine)
+    finally:
+        engine.dispose()
+    change = "already up to date" if before == revision else f"upgraded from {before or 'empty'}"
+    print(f"database {describe(settings.database_url)} is at revision {revision} ({change})")
+    return EXIT_OK
+
+
+def _select(rules: RuleSet, name: str | None) -> list[MonitorSpec]:
+    if name is None:
+        if not rules.monitors:
+            raise MonitorError("the rule files define no monitors")
+        return list(rules.monitors)
+    chosen = [m for m in rules.monitors if m.name == name]
+    if not chosen:
+        known = ", ".join(m.name for m in rules.monitors) or "none"
+        raise MonitorError(f"no monitor named '{name}' in the rules (known: {known})")
+    return chosen
+
+
+def _dispatch(store: Store, rules: RuleSet) -> DispatchReport:
+    dispatcher = Dispatcher(store, build_notifiers(rules), clock=utc_now)
+    report = dispatcher.dispatch(utc_now())
+    pending = store.outbox(pending_only=True)
+    if report.delivered or pending:
+        line = f"notifications: {report.delivered} delivered"
+        if pending:
+            errors = sorted({f"{m.notifier}: {m.last_error}" for m in pending if m.last_error})
+            line += (f", {len(pending)} waiting for retry by the daemon"
+                     + (f" ({'; '.join(errors)})" if errors else ""))
+        print(line)
+    return report
+
+
+def _exit_status(store: Store, outcomes: Sequence[RunOutcome]) -> int:
+    """2 if a run failed, else 1 if an alert of these monitors is firing, else 0."""
+    firing = sorted(
+        (state.alert_key, state.since)
+        for monitor in dict.fromkeys(o.monitor for o in outcomes)
+        for state in store.alert_states(monitor).values() if state.state == "firing"
+    )
+    for key, since in firing:
+        print(f"FIRING {key} since {_iso(since)}")
+    if any(o.status == "failed" for o in outcomes):
+        return EXIT_BAD_INPUT
+    return EXIT_FINDINGS if firing else EXIT_OK
+
+
+def _print_outcome(outcome: RunOutcome, spec: MonitorSpec) -> None:
+    print(_outcome_line(outcome))
+    if outcome.comparison is not None and outcome.status == "ok":
+        print(render_table(outcome.comparison, _reference_label(spec), str(outcome.window)))
+    for alert, status in outcome.transitions:
+        print(f"alert {alert}: now {status}")
+    print()
+
+
+def _outcome_line(outcome: RunOutcome) -> str:
+    head = f"{outcome.monitor} {outcome.window}: "
+    if outcome.status == "skipped":
+        return head + f"already processed (run {outcome.run_id}); see `monitor history`"
+    if outcome.status == "failed":
+        return head + f"FAILED: {outcome.error}"
+    if outcome.status == "no_data":
+        return head + "no rows in this window"
+    comparison = outcome.comparison
+    assert comparison is not None
+    drifted = sum(c.drifted for c in comparison.columns)
+    return (head + f"{outcome.rows} rows, {drifted} of {len(comparison.columns)} columns "
+            f"drifted, {len(outcome.quality_failed)} quality checks failed")
+
+
+def _reference_label(spec: MonitorSpec) -> str:
+    ref = spec.reference
+    return ref.path or f"{ref.profile}" + (f" v{ref.version}" if ref.version else "")
+
+
+def _run_json(store: Store, run: RunRecord) -> dict[str, object]:
+    data: dict[str, object] = {k: _iso(v) if isinstance(v, datetime) else v
+                               for k, v in asdict(run).items()}
+    data["results"] = [{k: v for k, v in asdict(r).items() if k != "run_id"}
+                       for r in store.results(run.id)]
+    return data
+
+
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,68 @@
+"""A monitor's rule spec as the options of the pure core, checked against its reference."""
+
+from __future__ import annotations
+
+from monitor.compare import ColumnDriftOptions, DriftOptions
+from monitor.errors import ProfileError
+from monitor.profiles import Profile
+from monitor.quality import QualityOptions
+from monitor.rules.schema import MonitorSpec
+
+__all__ = ["check_columns", "drift_options", "profile_exclusions", "quality_options"]
+
+
+def drift_options(spec: MonitorSpec) -> DriftOptions:
+    """The ``drift:`` block as DriftOptions."""
+    drift = spec.drift
+    return DriftOptions(
+        method=drift.method,
+        threshold=drift.threshold,
+        correction=drift.correction,
+        drift_share=drift.drift_share,
+        columns={name: ColumnDriftOptions(method=o.method, threshold=o.threshold)
+                 for name, o in drift.columns.items()},
+    )
+
+
+def quality_options(spec: MonitorSpec) -> QualityOptions:
+    """The ``quality:`` block as QualityOptions."""
+    quality = spec.quality
+
+    def limit(name: str) -> float | None:
+        value = getattr(quality, name)
+        return None if value is None else value.max
+
+    return QualityOptions(
+        missing_share_max=limit("missing_share"),
+        out_of_range_share_max=limit("out_of_range_share"),
+        new_category_share_max=limit("new_category_share"),
+        type_mismatch_share_max=(0.0 if quality.type_mismatch_share is None
+                                 else quality.type_mismatch_share.max),
+        min_rows=quality.min_rows,
+    )
+
+
+def profile_exclusions(spec: MonitorSpec) -> list[str]:
+    """Columns never profiled for drift: the timestamp, the labels and ``exclude``."""
+    excluded = list(spec.columns.exclude)
+    timestamp = getattr(spec.source.config, "timestamp", None)
+    excluded += [c for c in (timestamp, spec.columns.target) if c]
+    return excluded
+
+
+def check_columns(spec: MonitorSpec, reference: Profile, reference_name: str) -> None:
+    """Fail clearly when the rules name a column the reference does not have."""
+    columns = spec.columns
+    named = [("columns.categorical", c) for c in columns.categorical]
+    named += [("columns.numeric", c) for c in columns.numeric]
+    named += [("columns.prediction", c) for c in [columns.prediction] if c]
+    named += [("segments", c) for c in spec.segments]
+    named += [("drift.columns", c) for c in spec.drift.columns]
+    missing = [(where, c) for where, c in named if c not in reference.columns]
+    if missing:
+        listed = "; ".join(f"'{c}' ({where})" for where, c in missing)
+        known = ", ".join(sorted(reference.columns))
+        raise ProfileError(
+            f"monitor '{spec.name}' names columns that are not in the reference "
+            f"'{reference_name}': {listed}. Its columns are: {known}"
+        )

@@ -1,0 +1,238 @@
+"""Profiles: small, mergeable, JSON-able summaries of a dataset, column by column.
+
+A ``Profile`` is what the monitor keeps of a dataset: comparing two profiles
+never needs the rows again. ``merge`` combines the profiles of two parts into
+the profile of the whole (see ``monitor.profiles.summaries`` for what is exact
+and what is bounded). ``to_dict``/``from_dict`` give a versioned JSON form and
+``content_hash`` a stable digest of it.
+
+Every value of a column is in exactly one of ``count`` (valid values: finite
+numbers, or categories), ``missing`` (null/NaN), ``invalid`` (not readable as
+the column's kind, such as ``"abc"`` in a numeric column) or, for numeric
+columns, ``numeric.nonfinite`` (±inf).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from monitor.errors import ProfileError
+from monitor.profiles.summaries import CategoricalSummary, NumericSummary
+
+__all__ = [
+    "CATEGORICAL",
+    "FORMAT_VERSION",
+    "KINDS",
+    "NUMERIC",
+    "ColumnProfile",
+    "Kind",
+    "Profile",
+]
+
+FORMAT_VERSION = 1
+
+# Kinds name how a column is read; later kinds ("boolean", "datetime", "text")
+# reuse the same two summaries (categories, and numbers for times and lengths).
+Kind = Literal["numeric", "categorical"]
+NUMERIC: Kind = "numeric"
+CATEGORICAL: Kind = "categorical"
+KINDS: frozenset[str] = frozenset({NUMERIC, CATEGORICAL})
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnProfile:
+    """The profile of one column: its kind, value counts and the summary of its kind."""
+
+    kind: Kind
+    count: int
+    missing: int
+    invalid: int = 0
+    numeric: NumericSummary | None = None
+    categorical: CategoricalSummary | None = None
+
+    @property
+    def nonfinite(self) -> int:
+        """Number of ±inf values (numeric columns; 0 otherwise)."""
+        return self.numeric.nonfinite if self.numeric is not None else 0
+
+    @property
+    def rows(self) -> int:
+        """Rows this column was seen in (valid, missing, invalid and non-finite)."""
+        return self.count + self.missing + self.invalid + self.nonfinite
+
+    def merge(self, other: ColumnProfile) -> ColumnProfile:
+        """Profile of this column over both parts."""
+        if other.kind != self.kind:
+            raise ProfileError(
+                f"cannot merge a {self.kind} column with a {other.kind} one; "
+                "profile both parts with the same reference or the same `categorical` list"
+            )
+        numeric = categorical = None
+        if self.numeric is not None and other.numeric is not None:
+            numeric = self.numeric.merge(self.count, other.numeric, other.count)
+        if self.categorical is not None and other.categorical is not None:
+            categorical = self.categorical.merge(other.categorical)
+        return ColumnProfile(
+            self.kind,
+            self.count + other.count,
+            self.missing + other.missing,
+            self.invalid + other.invalid,
+            numeric,
+            categorical,
+        )
+
+    def with_missing_rows(self, rows: int) -> ColumnProfile:
+        """The same column with ``rows`` more missing values (rows where it was absent)."""
+        return ColumnProfile(
+            self.kind, self.count, self.missing + rows, self.invalid, self.numeric,
+            self.categorical,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "count": self.count,
+            "missing": self.missing,
+            "invalid": self.invalid,
+        }
+        if self.numeric is not None:
+            out["numeric"] = self.numeric.to_dict()
+        if self.categorical is not None:
+            out["categorical"] = self.categorical.to_dict()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A dataset's profile: total rows, one ``ColumnProfile`` per column, extra column names.
+
+    ``extra_columns`` lists columns the data had but the reference it was
+    profiled against did not (they are not profiled).
+    """
+
+    rows: int
+    columns: Mapping[str, ColumnProfile]
+    extra_columns: tuple[str, ...] = field(default=())
+
+    def merge(self, other: Profile) -> Profile:
+        """Profile of both parts; a column absent from one part counts its rows as missing."""
+        columns: dict[str, ColumnProfile] = {}
+        for name, column in self.columns.items():
+            theirs = other.columns.get(name)
+            columns[name] = (
+                column.merge(theirs) if theirs is not None else column.with_missing_rows(other.rows)
+            )
+        for name, column in other.columns.items():
+            if name not in columns:
+                columns[name] = column.with_missing_rows(self.rows)
+        extra = dict.fromkeys(self.extra_columns + other.extra_columns)
+        return Profile(self.rows + other.rows, columns, tuple(extra))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, with ``format_version``."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "rows": self.rows,
+            "columns": {name: column.to_dict() for name, column in self.columns.items()},
+            "extra_columns": list(self.extra_columns),
+        }
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON form: equal profiles, equal hashes."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """Load a profile written by ``to_dict``.
+
+        Raises:
+            ProfileError: unknown ``format_version``, or a malformed or
+                inconsistent profile (the message names the column and field).
+        """
+        if not isinstance(data, Mapping):
+            raise ProfileError(f"a profile must be a JSON object, got {type(data).__name__}")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ProfileError(
+                f"profile format_version {version!r} is not supported (this monitor reads "
+                f"version {FORMAT_VERSION}); rebuild the profile with `monitor profile`"
+            )
+        try:
+            rows = _nonnegative(data["rows"], "rows")
+            raw_columns = data["columns"]
+            raw_extra = data.get("extra_columns", [])
+            if not isinstance(raw_extra, list):
+                raise TypeError(f"'extra_columns' must be a list of names, got {raw_extra!r:.80}")
+            extra = tuple(str(n) for n in raw_extra)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProfileError(f"malformed profile: {_describe(exc)}") from exc
+        if not isinstance(raw_columns, Mapping):
+            raise ProfileError(f"profile 'columns' must be an object, got {raw_columns!r:.80}")
+        columns = {str(k): _load_column(str(k), raw, rows) for k, raw in raw_columns.items()}
+        return cls(rows, columns, extra)
+
+
+def _load_column(name: str, data: Any, rows: int) -> ColumnProfile:
+    where = f"profile column {name!r}"
+    try:
+        kind = data["kind"]
+        if kind not in KINDS:
+            raise ValueError(f"kind {kind!r} is unknown; known kinds: {', '.join(sorted(KINDS))}")
+        column = ColumnProfile(
+            kind=kind,
+            count=_nonnegative(data["count"], "count"),
+            missing=_nonnegative(data["missing"], "missing"),
+            invalid=_nonnegative(data.get("invalid", 0), "invalid"),
+            numeric=NumericSummary.from_dict(data["numeric"]) if kind == NUMERIC else None,
+            categorical=(
+                CategoricalSummary.from_dict(data["categorical"]) if kind == CATEGORICAL else None
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProfileError(f"{where}: {_describe(exc)}") from exc
+    problem = _inconsistency(column, rows)
+    if problem:
+        raise ProfileError(f"{where}: {problem}; the profile is corrupt or was edited by hand")
+    return column
+
+
+def _inconsistency(column: ColumnProfile, rows: int) -> str | None:
+    if column.rows > rows:
+        return f"it accounts for {column.rows} values but the profile has {rows} rows"
+    if column.numeric is not None:
+        edges, counts = len(column.numeric.edges), column.numeric.counts
+        expected = edges + 1 if edges else 0
+        if len(counts) != expected:
+            return f"{edges} histogram edges need {expected} counts, got {len(counts)}"
+        if len(counts) and int(counts.sum()) != column.count:
+            return f"histogram counts add up to {int(counts.sum())}, not count {column.count}"
+        sample = len(column.numeric.sample)
+        if sample != min(column.numeric.sample_limit, column.count):
+            return f"sample holds {sample} values for count {column.count}"
+        if np.any(np.diff(column.numeric.sample) < 0) or np.any(np.diff(column.numeric.edges) < 0):
+            return "sample or histogram edges are not sorted"
+    if column.categorical is not None:
+        total = sum(column.categorical.counts.values()) + column.categorical.other
+        if total != column.count:
+            return f"category counts add up to {total}, not count {column.count}"
+    return None
+
+
+def _nonnegative(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"'{name}' must be an integer >= 0, got {value!r}")
+    return value
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    return str(exc)

@@ -1,0 +1,75 @@
+"""The daemon's HTTP endpoints: ``/healthz``, ``/readyz`` and ``/metrics``, on a thread.
+
+A stdlib WSGI server on a daemon thread, as prometheus-client's own
+``start_http_server`` does; the routes are small enough not to need a
+framework.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+
+__all__ = ["HttpServer"]
+
+log = logging.getLogger(__name__)
+
+Check = Callable[[], dict[str, Any]]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http %s", format % args)
+
+
+class _ThreadingServer(WSGIServer):
+    daemon_threads = True
+
+
+class HttpServer:
+    """Serves health, readiness and metrics until ``close``."""
+
+    def __init__(
+        self, host: str, port: int, registry: CollectorRegistry, *, health: Check, ready: Check
+    ) -> None:
+        self._metrics = make_wsgi_app(registry)
+        self._health, self._ready = health, ready
+        self._server = make_server(host, port, self._app, server_class=_ThreadingServer,
+                                   handler_class=_QuietHandler)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="http",
+                                        daemon=True)
+
+    def start(self) -> None:
+        """Start serving on a background thread."""
+        self._thread.start()
+        log.info("serving /healthz, /readyz and /metrics on port %d", self.port)
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
+            return self._metrics(environ, start_response)
+        if path in ("/healthz", "/readyz"):
+            body = (self._health if path == "/healthz" else self._ready)()
+            status = "200 OK" if body.get("status") == "ok" else "503 Service Unavailable"
+            return _json(start_response, status, body)
+        return _json(start_response, "404 Not Found",
+                     {"error": f"no such page {path}; try /healthz, /readyz or /metrics"})
+
+
+def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body, default=str).encode()
+    start_response(status, [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(data)))])
+    return [data]

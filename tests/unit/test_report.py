@@ -1,0 +1,68 @@
+"""Tests of the plain-text and JSON reports of a comparison."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from monitor.compare import Comparison, compare
+from monitor.profiles import build_profile
+from monitor.quality import QualityOptions
+from monitor.report import render_json, render_table
+
+
+@pytest.fixture(scope="module")
+def comparison() -> Comparison:
+    """A comparison where `age` drifted, `score` did not, `state` is missing, `extra` is new."""
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"age": rng.normal(40, 10, 3000), "score": rng.random(3000),
+                        "state": rng.choice(list("ab"), 3000)})
+    cur = pd.DataFrame({"age": rng.normal(50, 10, 2000), "score": rng.random(2000),
+                        "extra": 1})
+    reference = build_profile([ref])
+    return compare(reference, build_profile([cur], reference=reference),
+                   quality=QualityOptions(min_rows=100))
+
+
+def test_table_names_rows_drift_and_columns(comparison: Comparison) -> None:
+    """The table shows rows, the drift headline and one line per column, drifted marked."""
+    text = render_table(comparison, "train.parquet", "today.parquet")
+    lines = text.splitlines()
+    assert "train.parquet" in lines[0] and "3,000 rows" in lines[0]
+    assert "today.parquet" in lines[1] and "2,000 rows" in lines[1]
+    assert "1 of 2 columns drifted (drift share 50.0%); dataset drift: yes" in text
+    (age,) = [line for line in lines if line.startswith("age ")]
+    (score,) = [line for line in lines if line.startswith("score ")]
+    assert age.split()[:3] == ["age", "numeric", "ks"] and age.endswith("DRIFTED")
+    assert score.endswith("no")
+    header = next(line for line in lines if line.startswith("column "))
+    assert header.split() == ["column", "kind", "method", "statistic", "p-value", "threshold",
+                              "effect", "drifted"]
+
+
+def test_table_lists_failed_checks_and_extra_columns(comparison: Comparison) -> None:
+    """Failed quality checks and extra columns are listed."""
+    text = render_table(comparison, "train.parquet", "today.parquet")
+    assert "Quality checks: 1 failed, 3 passed. Failed:" in text
+    assert any(line.split()[:2] == ["missing_column", "state"] for line in text.splitlines())
+    assert text.rstrip().endswith("Extra columns (not in the reference): extra")
+
+
+def test_table_for_an_empty_window() -> None:
+    """An empty window says nothing was compared and shows the failed min_rows."""
+    reference = build_profile([pd.DataFrame({"x": [1.0, 2.0]})])
+    empty = compare(reference, build_profile([], reference=reference))
+    text = render_table(empty, "ref", "window")
+    assert "No column compared for drift" in text
+    assert any(line.split()[:4] == ["min_rows", "(dataset)", "0", ">="] for line in
+               text.splitlines())
+
+
+def test_json_is_the_contract_document(comparison: Comparison) -> None:
+    """render_json is to_dict as indented JSON."""
+    text = render_json(comparison, "train.parquet", "today.parquet")
+    assert json.loads(text) == comparison.to_dict("train.parquet", "today.parquet")
+    assert text.startswith('{\n  "reference": {')

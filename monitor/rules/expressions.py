@@ -48,7 +48,10 @@ BASE_METRICS: frozenset[str] = frozenset(
         "dataset_drift",
         "drift_share",
         "drifted_columns",
+        "extra_columns",
         "failed_quality_checks",
+        "missing_columns",
+        "reference_rows",
         "rows",
     }
 )

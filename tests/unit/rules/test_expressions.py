@@ -160,6 +160,9 @@ def test_base_metrics() -> None:
         "rows",
         "compared_columns",
         "dataset_drift",
+        "extra_columns",
+        "missing_columns",
+        "reference_rows",
     } == BASE_METRICS
 
 
@@ -204,8 +207,8 @@ def test_unknown_metric_suggests_and_lists() -> None:
     assert caught.value.offset == 13
     assert caught.value.message == (
         "unknown metric 'drift_shar' (did you mean 'drift_share'?); known metrics: "
-        "compared_columns, dataset_drift, drift_share, drifted_columns, "
-        "failed_quality_checks, rows"
+        "compared_columns, dataset_drift, drift_share, drifted_columns, extra_columns, "
+        "failed_quality_checks, missing_columns, reference_rows, rows"
     )
 
 

@@ -1,0 +1,170 @@
+"""The runner on a real store and a real SQL source, on SQLite and on PostgreSQL.
+
+Production logs live in a table of the same database the results go to; the
+reference is a stored profile. Windows are fixed in the past, so the tests
+do not depend on the clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from monitor.profiles import build_profile
+from monitor.rules.loader import load_rules
+from monitor.runner import Runner
+from monitor.store import open_store
+from monitor.windows import Window
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 11, 20, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+RULES = """\
+notifiers:
+  hook: {{type: webhook, url: "http://127.0.0.1:9/hook"}}
+  other: {{type: webhook, url: "http://127.0.0.1:9/other"}}
+monitors:
+  - name: scores
+    schedule: {{every: 1m}}
+    window: 1h
+    source: {{type: sql, url: "{url}", table: {table}, timestamp: logged_at, chunk_size: 500}}
+    reference: {{profile: scores-train}}
+    columns: {{categorical: [segment]}}
+    alerts:
+      - name: drift
+        when: drift_share > 0.9  # both columns
+        for: 2
+        severity: critical
+        notify: [hook, other]
+"""
+
+
+def rows(rng: np.random.Generator, start: datetime, n: int, shift: float) -> pd.DataFrame:
+    """``n`` log rows spread over the hour from ``start``; ``shift`` moves both columns."""
+    return pd.DataFrame({
+        "logged_at": [start + timedelta(seconds=float(s))
+                      for s in np.sort(rng.uniform(0, 3600, n))],
+        "score": rng.normal(shift, 1, n),
+        "segment": rng.choice(["a", "b", "c"], n,
+                              p=[0.6, 0.3, 0.1] if shift == 0 else [0.2, 0.3, 0.5]),
+    })
+
+
+@pytest.fixture
+def setup(database_url: str, tmp_path: Path):
+    """Logs for five hours (hours 1 and 2 drifted), a stored reference, and the rules."""
+    rng = np.random.default_rng(42)
+    reference = rows(rng, T0 - timedelta(days=1), 4000, 0.0).drop(columns="logged_at")
+    shifts = [0.0, 1.0, 1.0, 0.0, 0.0]
+    logs = pd.concat([rows(rng, T0 + i * HOUR, 800, s) for i, s in enumerate(shifts)])
+    engine = sa.create_engine(database_url)
+    meta = sa.MetaData()
+    table = sa.Table("prediction_log", meta,
+                     sa.Column("logged_at", sa.DateTime(timezone=True), index=True),
+                     sa.Column("score", sa.Float), sa.Column("segment", sa.String(4)))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), logs.to_dict("records"))
+    engine.dispose()
+
+    store = open_store(database_url)
+    profile = build_profile([reference], categorical=["segment"])
+    store.save_profile("scores-train", profile.to_dict(), profile.content_hash(), profile.rows,
+                       T0)
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES.format(url=database_url, table="prediction_log"))
+    rules = load_rules([rules_path], env={})
+    yield store, rules, rules_path, database_url
+    store.close()
+
+
+def window(i: int) -> Window:
+    """The i-th hour after T0."""
+    return Window(T0 + i * HOUR, T0 + (i + 1) * HOUR)
+
+
+def test_alert_lifecycle_over_windows(setup):
+    """for: 2 fires on the second drifted window, resolves once, one message per notifier."""
+    store, rules, _, _ = setup
+    runner = Runner(store, clock=lambda: T0 + 10 * HOUR)
+    spec = rules.monitor("scores")
+    statuses = [runner.run_window(spec, window(i)) for i in range(5)]
+    assert [o.status for o in statuses] == ["ok"] * 5
+    assert [o.rows for o in statuses] == [800] * 5
+    assert [o.transitions for o in statuses] == [
+        (), (), (("drift", "firing"),), (("drift", "resolved"),), ()]
+    outbox = store.outbox()
+    assert sorted((m.notifier, m.payload["status"]) for m in outbox) == [
+        ("hook", "firing"), ("hook", "resolved"), ("other", "firing"), ("other", "resolved")]
+    assert len({m.idempotency_key for m in outbox}) == 4
+    firing = next(m.payload for m in outbox if m.payload["status"] == "firing")
+    assert firing["window"] == {"start": "2026-11-20T02:00:00Z", "end": "2026-11-20T03:00:00Z"}
+    assert store.last_window_end("scores") == T0 + 5 * HOUR
+
+
+def test_same_window_twice_is_skipped(setup):
+    """Running a stored window again changes nothing."""
+    store, rules, _, _ = setup
+    runner = Runner(store)
+    spec = rules.monitor("scores")
+    assert runner.run_window(spec, window(1)).status == "ok"
+    again = runner.run_window(spec, window(1))
+    assert again.status == "skipped"
+    assert len(store.runs("scores")) == 1
+
+
+def test_failed_window_is_recorded_then_retried(setup, tmp_path):
+    """A broken source records a failed run; once fixed, the window is processed."""
+    store, _, rules_path, url = setup
+    rules_path.write_text(RULES.format(url=url, table="no_such_table"))
+    broken = load_rules([rules_path], env={})
+    runner = Runner(store)
+    failed = runner.run_window(broken.monitor("scores"), window(0))
+    assert failed.status == "failed" and "no_such_table" in (failed.error or "")
+    assert store.last_window_end("scores") is None  # the watermark did not move
+    rules_path.write_text(RULES.format(url=url, table="prediction_log"))
+    fixed = load_rules([rules_path], env={})
+    assert runner.run_window(fixed.monitor("scores"), window(0)).status == "ok"
+    [run] = store.runs("scores")
+    assert run.status == "ok" and run.attempts == 2
+
+
+def test_missing_reference_profile_fails_clearly(setup):
+    """A monitor naming a profile that was never stored fails with the command to fix it."""
+    store, _, rules_path, url = setup
+    rules_path.write_text(RULES.format(url=url, table="prediction_log").replace(
+        "scores-train", "nope"))
+    spec = load_rules([rules_path], env={}).monitor("scores")
+    outcome = Runner(store).run_window(spec, window(0))
+    assert outcome.status == "failed"
+    assert "monitor profile DATA --name nope" in (outcome.error or "")
+
+
+def test_racing_runners_store_one_run(setup):
+    """Two runners on the same window at once: one run stored, one set of messages."""
+    store, rules, _, url = setup
+    spec = rules.monitor("scores")
+    other = open_store(url)
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def go(s):
+        barrier.wait()
+        outcomes.append(Runner(s).run_window(spec, window(2)))
+
+    threads = [threading.Thread(target=go, args=(s,)) for s in (store, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    assert sorted(o.status for o in outcomes) == ["ok", "skipped"]
+    assert len(store.runs("scores")) == 1

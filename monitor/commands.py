@@ -292,8 +292,8 @@ def _reference_label(spec: MonitorSpec) -> str:
 
 
 def _run_json(store: Store, run: RunRecord) -> dict[str, object]:
-    data: dict[str, object] = {k: _iso(v) if isinstance(v, datetime) else v
-                               for k, v in asdict(run).items()}
+    data: dict[str, object] = {"id": run.id}
+    data.update((k, _iso(v) if isinstance(v, datetime) else v) for k, v in asdict(run).items())
     data["results"] = [{k: v for k, v in asdict(r).items() if k != "run_id"}
                        for r in store.results(run.id)]
     return data

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -202,24 +202,7 @@ class Run(Base):
 
     def to_record(self) -> RunRecord:
         """Return the run as a record."""
-        return RunRecord(
-            id=self.id,
-            monitor=self.monitor,
-            window_start=self.window_start,
-            window_end=self.window_end,
-            status=self.status,
-            started_at=self.started_at,
-            finished_at=self.finished_at,
-            reference_name=self.reference_name,
-            reference_version=self.reference_version,
-            reference_rows=self.reference_rows,
-            current_rows=self.current_rows,
-            drift_share=self.drift_share,
-            dataset_drift=self.dataset_drift,
-            error=self.error,
-            attempts=self.attempts,
-            duration_seconds=self.duration_seconds,
-        )
+        return RunRecord(**{f.name: getattr(self, f.name) for f in fields(RunRecord)})
 
 
 class Result(Base):
@@ -255,22 +238,7 @@ class Result(Base):
 
     def to_record(self) -> ResultRecord:
         """Return the result as a record."""
-        return ResultRecord(
-            id=self.id,
-            run_id=self.run_id,
-            check=self.check,
-            column=self.column,
-            segment=self.segment,
-            kind=self.kind,
-            method=self.method,
-            statistic=self.statistic,
-            p_value=self.p_value,
-            threshold=self.threshold,
-            effect_size=self.effect_size,
-            value=self.value,
-            passed=self.passed,
-            drifted=self.drifted,
-        )
+        return ResultRecord(**{f.name: getattr(self, f.name) for f in fields(ResultRecord)})
 
 
 class AlertState(Base):

@@ -66,24 +66,11 @@ class NewRun:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RunRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRecord(NewRun):
     """A stored run; ``attempts`` counts how often its window was tried."""
 
     id: int
-    monitor: str
-    window_start: datetime
-    window_end: datetime
-    status: str
-    started_at: datetime
-    finished_at: datetime
-    reference_name: str | None
-    reference_version: int | None
-    reference_rows: int | None
-    current_rows: int | None
-    drift_share: float | None
-    dataset_drift: bool | None
-    error: str | None
     attempts: int
     duration_seconds: float
 
@@ -110,24 +97,12 @@ class NewResult:
     drifted: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ResultRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultRecord(NewResult):
     """A stored result row of the run ``run_id``."""
 
     id: int
     run_id: int
-    check: str
-    column: str | None
-    segment: str | None
-    kind: str | None
-    method: str | None
-    statistic: float | None
-    p_value: float | None
-    threshold: float | None
-    effect_size: float | None
-    value: float | None
-    passed: bool | None
-    drifted: bool | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,22 +15,18 @@ files, clock or environment.
 from __future__ import annotations
 
 import difflib
-import re
 import types
 import typing
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     PrivateAttr,
     SerializeAsAny,
     ValidationError,
@@ -38,14 +34,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from monitor import plugins
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig
-from monitor.durations import format_duration, parse_duration
 from monitor.errors import PluginError
-from monitor.rules.expressions import BASE_METRICS, Expression, ExpressionError
-from monitor.rules.expressions import parse as parse_expression
+from monitor.rules.alerting import AlertSpec
+from monitor.rules.checks import ColumnDrift, ColumnsSpec, DriftSpec, Limit, QualitySpec
+from monitor.rules.fields import Duration, Name, PositiveDuration, Strict
 from monitor.sources.base import Source, SourceConfig
 
 __all__ = [
@@ -72,66 +67,7 @@ __all__ = [
 Loc = tuple[str | int, ...]
 """A place in a rule file: keys and list indexes from the top."""
 
-_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 _INLINE = Path("<inline>")
-
-
-def _check_name(name: str) -> str:
-    if not _NAME.fullmatch(name):
-        raise ValueError(f"invalid name '{name}': use only letters, digits, '-', '_' and '.'")
-    return name
-
-
-def _duration(value: object) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"invalid duration {value!r}: write a number and a unit, such as 15m")
-    return parse_duration(value)
-
-
-def _positive(delta: timedelta) -> timedelta:
-    if delta <= timedelta(0):
-        raise ValueError("the duration must be longer than 0s")
-    return delta
-
-
-def _check_method(name: str) -> str:
-    # Imported here: the statistics pull in scipy, which only a method name needs.
-    from monitor.stats.registry import known_methods
-
-    known = known_methods()
-    if name not in known:
-        hint = difflib.get_close_matches(name, sorted(known), n=1)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        raise ValueError(
-            f"unknown drift method '{name}'{suggestion}; known methods: {', '.join(sorted(known))}"
-        )
-    return name
-
-
-def _check_when(text: str) -> str:
-    try:
-        parse_expression(text, BASE_METRICS)
-    except ExpressionError as exc:
-        raise PydanticCustomError(
-            "expression", "{message}", {"message": exc.message, "offset": exc.offset}
-        ) from None
-    return text
-
-
-_Name = Annotated[
-    str, AfterValidator(_check_name), WithJsonSchema({"type": "string", "pattern": _NAME.pattern})
-]
-_Duration = Annotated[
-    timedelta,
-    BeforeValidator(_duration),
-    PlainSerializer(format_duration, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^(\d+[smhdw])+$", "examples": ["15m", "1h"]}),
-]
-_PositiveDuration = Annotated[_Duration, AfterValidator(_positive)]
-_Share = Annotated[float, Field(ge=0, le=1)]
-_Method = Annotated[str, AfterValidator(_check_method)]
 
 
 def _open_block(kind: str) -> dict[str, Any]:
@@ -156,14 +92,10 @@ def plugin_config(kind: Literal["source", "notifier"], type_name: str) -> type[B
     return plugins.load(plugins.NOTIFIERS, type_name, Notifier).Config  # type: ignore[type-abstract]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Schedule(_Strict):
+class Schedule(Strict):
     """When a monitor runs: ``{every: 15m}`` or ``{cron: "*/15 * * * *"}`` (UTC)."""
 
-    every: _PositiveDuration | None = None
+    every: PositiveDuration | None = None
     cron: str | None = None
 
     @field_validator("cron")
@@ -187,14 +119,14 @@ class Schedule(_Strict):
         return self
 
 
-class SourceSpec(_Strict):
+class SourceSpec(Strict):
     """A monitor's data source: its kind and the kind's validated ``Config``."""
 
     type: str
     config: SerializeAsAny[SourceConfig]
 
 
-class ReferenceSpec(_Strict):
+class ReferenceSpec(Strict):
     """The reference a monitor compares against: a stored profile or a data file."""
 
     profile: str | None = None
@@ -208,83 +140,6 @@ class ReferenceSpec(_Strict):
         if self.version is not None and self.profile is None:
             raise ValueError("'version' applies to a stored 'profile' only")
         return self
-
-
-class ColumnsSpec(_Strict):
-    """Column roles; columns not named are profiled with an inferred kind."""
-
-    categorical: list[str] = []
-    numeric: list[str] = []
-    prediction: str | None = None
-    target: str | None = None
-    exclude: list[str] = []
-
-    @model_validator(mode="after")
-    def _no_conflicts(self) -> ColumnsSpec:
-        both = sorted(set(self.categorical) & set(self.numeric))
-        if both:
-            raise ValueError(f"columns {both} are listed as both categorical and numeric")
-        named = {*self.categorical, *self.numeric, self.prediction, self.target}
-        excluded = sorted(set(self.exclude) & named)
-        if excluded:
-            raise ValueError(f"columns {excluded} are excluded but also named in 'columns'")
-        return self
-
-
-class ColumnDrift(_Strict):
-    """A per-column override of the drift method or threshold."""
-
-    method: _Method | None = None
-    threshold: float | None = Field(default=None, gt=0)
-
-
-class DriftSpec(_Strict):
-    """How columns are tested for drift and when the dataset counts as drifted."""
-
-    method: _Method = "auto"
-    threshold: float | None = Field(default=None, gt=0)
-    correction: Literal["holm", "bh", "none"] = "holm"
-    drift_share: float = Field(
-        default=0.5, gt=0, le=1, description="Share of drifted columns that is dataset drift."
-    )
-    columns: dict[str, ColumnDrift] = {}
-
-
-class Limit(_Strict):
-    """An upper bound on a share of rows, such as ``{max: 0.05}``."""
-
-    max: _Share
-
-
-class QualitySpec(_Strict):
-    """Data-quality checks; each one left out is not run."""
-
-    missing_share: Limit | None = None
-    out_of_range_share: Limit | None = None
-    new_category_share: Limit | None = None
-    type_mismatch_share: Limit | None = None
-    min_rows: int | None = Field(default=None, ge=0)
-    max_staleness: _PositiveDuration | None = None
-
-
-class AlertSpec(_Strict):
-    """An alert: a ``when`` condition held for ``for`` consecutive windows."""
-
-    name: _Name
-    when: Annotated[str, AfterValidator(_check_when)] = Field(
-        description="A condition on the run's metrics, such as 'drift_share > 0.3'."
-    )
-    # Only the alias is read (no populate_by_name), so 'for_' in a file is an unknown key.
-    for_: int = Field(
-        default=1, alias="for", ge=1, description="Consecutive windows before it fires."
-    )
-    severity: Literal["info", "warning", "critical"] = "warning"
-    notify: list[str] = Field(default=[], description="Names of notifiers to tell.")
-
-    @cached_property
-    def expression(self) -> Expression:
-        """The parsed ``when`` condition."""
-        return parse_expression(self.when, BASE_METRICS)
 
 
 def _resolve_block(kind: Literal["source", "notifier"]) -> Any:
@@ -302,7 +157,7 @@ def _resolve_block(kind: Literal["source", "notifier"]) -> Any:
     return BeforeValidator(resolve)
 
 
-class _Located(_Strict):
+class _Located(Strict):
     _origin: Path = PrivateAttr(default=_INLINE)
 
     @property
@@ -320,10 +175,10 @@ class _Located(_Strict):
 class MonitorSpec(_Located):
     """One monitor: what data to read, when, what to compare it with, when to alert."""
 
-    name: _Name
+    name: Name
     schedule: Schedule
-    window: _PositiveDuration = Field(description="How much data each run looks at, such as 1h.")
-    delay: _Duration = Field(
+    window: PositiveDuration = Field(description="How much data each run looks at, such as 1h.")
+    delay: Duration = Field(
         default=timedelta(0),
         description="How long to wait for late rows before a window is complete.",
         json_schema_extra={"default": "0s"},
@@ -345,7 +200,7 @@ class MonitorSpec(_Located):
 class NotifierSpec(_Located):
     """One named notifier: its kind and the kind's validated ``Config``."""
 
-    name: _Name
+    name: Name
     type: str
     config: SerializeAsAny[NotifierConfig]
 
@@ -357,16 +212,16 @@ _NotifierBlock = Annotated[
 ]
 
 
-class RuleFile(_Strict):
+class RuleFile(Strict):
     """One rule file as written: named notifiers and a list of monitors."""
 
     model_config = ConfigDict(title="monitor rule file")
 
-    notifiers: dict[_Name, _NotifierBlock] = {}
+    notifiers: dict[Name, _NotifierBlock] = {}
     monitors: list[MonitorSpec] = []
 
 
-class RuleSet(_Strict):
+class RuleSet(Strict):
     """The merged rules of all files; names are unique across them."""
 
     notifiers: dict[str, NotifierSpec] = {}

@@ -20,7 +20,7 @@ from monitor.store.records import NewNotification
 from monitor.windows import Window
 
 if TYPE_CHECKING:
-    from monitor.runner import AlertTransition
+    from monitor.alerts.evaluate import AlertTransition
 
 __all__ = ["build_notifiers", "details", "notifications_for", "summary"]
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
                                 description="most windows one monitor runs in one tick")
     dispatch_interval: float = Field(default=5.0, gt=0,
                                      description="seconds between outbox deliveries")
+    # --- sources and windows ---
+    # --- alerts and delivery ---
+    # --- daemon ---
 
     @field_validator("http")
     @classmethod

@@ -319,6 +319,36 @@ class Outbox(Base):
         )
 
 
+class Silence(Base):
+    """An operator's silence: matching alerts keep their state but send nothing until it ends."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    alert: Mapped[str] = mapped_column(String(255))
+    monitor: Mapped[str | None] = mapped_column(String(255))
+    segment: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class WindowLease(Base):
+    """Which process runs a monitor's window, until ``expires_at``."""
+
+    __tablename__ = "window_leases"
+
+    monitor: Mapped[str] = mapped_column(String(255), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    window_end: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 def to_json(document: dict[str, Any]) -> str:
     """Serialise a JSON object for a text column, NaN and infinities as null.
 

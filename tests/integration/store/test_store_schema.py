@@ -10,17 +10,21 @@ from sqlalchemy import inspect, text
 from monitor.errors import StoreError
 from monitor.store import current_revision, downgrade, head_revision, open_store, upgrade
 from monitor.store.engine import create_store_engine
+from monitor.store.migrate import script_directory
 from monitor.store.models import Base
 from tests.integration.store.store_factories import T0, new_results, new_run
 
 pytestmark = pytest.mark.integration
 
-TABLES = {"alembic_version", "alert_states", "outbox", "profiles", "results", "runs"}
+TABLES = {"alembic_version", "alert_states", "outbox", "profiles", "results", "runs", "silences",
+          "window_leases"}
 
 
-def test_head_is_the_initial_revision() -> None:
-    """The package's migrations end at 0001_initial."""
-    assert head_revision() == "0001_initial"
+def test_migrations_form_one_chain() -> None:
+    """The package's migrations are one line of revisions ending at the head."""
+    chain = [rev.revision for rev in script_directory().walk_revisions()]
+    assert chain == ["0003_leases", "0002_alerting", "0001_initial"]
+    assert head_revision() == chain[0]
 
 
 def test_fresh_database_is_migrated_on_open(database_url: str) -> None:
@@ -67,7 +71,7 @@ def test_stale_postgres_schema_is_refused(postgres_schema_url: str) -> None:
     with pytest.raises(StoreError) as caught:
         open_store(postgres_schema_url)
     assert str(caught.value) == (
-        "database schema is at revision none, this version needs 0001_initial:"
+        f"database schema is at revision none, this version needs {head_revision()}:"
         " run `monitor db upgrade`"
     )
 
@@ -97,8 +101,8 @@ def test_database_from_a_newer_version_is_refused(database_url: str) -> None:
 def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     """Migrating down to base removes every table; migrating up again restores a working store."""
     engine = create_store_engine(database_url)
-    assert upgrade(engine) == "0001_initial"
-    assert current_revision(engine) == "0001_initial"
+    assert upgrade(engine) == head_revision()
+    assert current_revision(engine) == head_revision()
     downgrade(engine, "base")
     assert current_revision(engine) is None
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
@@ -114,7 +118,7 @@ def test_upgrade_downgrade_upgrade(database_url: str) -> None:
 
 
 def test_migration_matches_the_models(database_url: str) -> None:
-    """The schema 0001_initial creates is the one the models describe."""
+    """The schema the migrations create is the one the models describe."""
     engine = create_store_engine(database_url)
     upgrade(engine)
     try:

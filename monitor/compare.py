@@ -4,9 +4,15 @@
 Each reference column present in the current data with values on both sides
 is scored by its method (``auto`` unless the options say otherwise), the
 p-values are corrected together, and each column is decided (see
-``monitor.stats.decide``). ``Comparison.to_dict`` is the stable JSON contract
-of ``monitor compare --format json``; ``Comparison.metrics`` the numbers alert
-``when:`` expressions read.
+``monitor.stats.decide``). Every compared column also gets the distances an
+alert may read whatever its method (PSI, Jensen–Shannon, Hellinger and, for
+numbers, the normed Wasserstein distance). Multivariate methods run on the
+joint row samples when asked for; model metrics when the current profile
+holds labelled predictions.
+
+``Comparison.to_dict`` is the stable JSON contract of ``monitor compare
+--format json``; ``Comparison.metrics`` the numbers alert ``when:``
+expressions read.
 """
 
 from __future__ import annotations
@@ -25,18 +31,35 @@ from monitor.stats import (
     CORRECTIONS,
     DEFAULT_DRIFT_SHARE,
     Method,
+    StatResult,
     Trial,
-    auto_method,
+    choose_auto,
     dataset_drift,
     decide_drift,
     drift_share,
     get_method,
+    get_multivariate,
     known_methods,
+    performance_metrics,
 )
+from monitor.stats.base import frequency_tables
+from monitor.stats.distances import hellinger, jensenshannon, psi
+from monitor.stats.numeric_distances import normed_wasserstein
 
-__all__ = ["ColumnDrift", "ColumnDriftOptions", "Comparison", "DriftOptions", "compare"]
+__all__ = [
+    "ColumnDrift",
+    "ColumnDriftOptions",
+    "Comparison",
+    "DriftOptions",
+    "MultivariateDrift",
+    "compare",
+]
 
 logger = logging.getLogger(__name__)
+
+# Methods whose effect size is the normed Wasserstein distance.
+_WASSERSTEIN_EFFECT = frozenset({"ks", "anderson", "cramervonmises", "mannwhitney",
+                                 "wasserstein"})
 
 
 def _check_method(name: str | None) -> None:
@@ -44,9 +67,9 @@ def _check_method(name: str | None) -> None:
         get_method(name)  # raises the ValueError listing the known methods
 
 
-def _check_threshold(threshold: float | None) -> None:
-    if threshold is not None and not (math.isfinite(threshold) and threshold > 0):
-        raise ValueError(f"a drift threshold must be a number > 0, got {threshold!r}")
+def _check_positive(what: str, value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ValueError(f"a drift {what} must be a number > 0, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +78,12 @@ class ColumnDriftOptions:
 
     method: str | None = None
     threshold: float | None = None
+    min_effect: float | None = None
 
     def __post_init__(self) -> None:
         _check_method(self.method)
-        _check_threshold(self.threshold)
+        _check_positive("threshold", self.threshold)
+        _check_positive("min_effect", self.min_effect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +93,11 @@ class DriftOptions:
     ``method`` applies to every column whose kind it accepts; a column of
     another kind falls back to ``auto`` (a method set for one column in
     ``columns`` must accept it). ``threshold`` applies to the columns using
-    ``method``; None means the method's default. ``drift_share`` is the share
-    of drifted columns from which the dataset as a whole counts as drifted.
+    ``method``; None means the method's default. ``min_effect`` is the effect
+    floor of every column (None: ``auto``'s defaults). ``drift_share`` is the
+    share of drifted columns from which the dataset as a whole counts as
+    drifted. ``multivariate`` names the multivariate methods to run.
+    ``prediction`` names the prediction column (reported as ``prediction.*``).
     """
 
     method: str = AUTO
@@ -77,24 +105,60 @@ class DriftOptions:
     correction: str = "holm"
     drift_share: float = DEFAULT_DRIFT_SHARE
     columns: Mapping[str, ColumnDriftOptions] = field(default_factory=dict)
+    min_effect: float | None = None
+    multivariate: tuple[str, ...] = ()
+    prediction: str | None = None
 
     def __post_init__(self) -> None:
         _check_method(self.method)
-        _check_threshold(self.threshold)
+        _check_positive("threshold", self.threshold)
+        _check_positive("min_effect", self.min_effect)
         if self.correction not in CORRECTIONS:
             raise ValueError(
                 f"unknown correction '{self.correction}'; use one of: {', '.join(CORRECTIONS)}"
             )
         if not 0.0 <= self.drift_share <= 1.0:
             raise ValueError(f"drift_share must be between 0 and 1, got {self.drift_share!r}")
+        for name in self.multivariate:
+            get_multivariate(name)  # raises the ValueError listing the known ones
 
 
 @dataclass(frozen=True, slots=True)
 class ColumnDrift:
-    """The drift verdict on one column; ``p_value`` is after multiple-testing correction."""
+    """The drift verdict on one column; ``p_value`` is after multiple-testing correction.
+
+    ``distances`` holds ``psi``, ``jensenshannon``, ``hellinger`` and, for
+    numbers, ``wasserstein``, whatever the method; ``missing_share`` is the
+    current share of missing values.
+    """
 
     column: str
     kind: str
+    method: str
+    statistic: float
+    p_value: float | None
+    threshold: float
+    effect_size: float | None
+    drifted: bool
+    distances: Mapping[str, float] = field(default_factory=dict)
+    missing_share: float = 0.0
+
+    def stats(self) -> dict[str, float]:
+        """The column's numbers as alert metrics (see ``monitor.analysis.COLUMN_STATS``)."""
+        return {
+            "statistic": self.statistic,
+            "p_value": math.nan if self.p_value is None else self.p_value,
+            "effect_size": math.nan if self.effect_size is None else self.effect_size,
+            "drifted": 1.0 if self.drifted else 0.0,
+            **self.distances,
+            "missing_share": self.missing_share,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MultivariateDrift:
+    """The verdict of one multivariate method over the numeric columns."""
+
     method: str
     statistic: float
     p_value: float | None
@@ -114,6 +178,9 @@ class Comparison:
     drift_share: float
     dataset_drift: bool
     extra_columns: tuple[str, ...] = ()
+    multivariate: tuple[MultivariateDrift, ...] = ()
+    performance: Mapping[str, float] = field(default_factory=dict)
+    prediction: str | None = None
 
     @property
     def drifted_columns(self) -> tuple[ColumnDrift, ...]:
@@ -130,36 +197,26 @@ class Comparison:
         return {
             "reference": {"rows": self.reference_rows, "source": reference_source},
             "current": {"rows": self.current_rows, "source": current_source},
-            "columns": [
-                {
-                    "column": c.column,
-                    "kind": c.kind,
-                    "method": c.method,
-                    "statistic": _finite(c.statistic),
-                    "p_value": _finite(c.p_value),
-                    "threshold": _finite(c.threshold),
-                    "effect_size": _finite(c.effect_size),
-                    "drifted": c.drifted,
-                }
-                for c in self.columns
-            ],
+            "columns": [_column_json(c) for c in self.columns],
             "quality": [
-                {
-                    "check": q.check,
-                    "column": q.column,
-                    "value": _finite(q.value),
-                    "threshold": _finite(q.threshold),
-                    "passed": q.passed,
-                }
+                {"check": q.check, "column": q.column, "value": _finite(q.value),
+                 "threshold": _finite(q.threshold), "passed": q.passed}
                 for q in self.quality
             ],
             "drift_share": _finite(self.drift_share),
             "dataset_drift": self.dataset_drift,
+            "multivariate": [
+                {"method": m.method, "statistic": _finite(m.statistic),
+                 "p_value": _finite(m.p_value), "threshold": _finite(m.threshold),
+                 "effect_size": _finite(m.effect_size), "drifted": m.drifted}
+                for m in self.multivariate
+            ],
+            "performance": {k: _finite(v) for k, v in self.performance.items()} or None,
         }
 
     def metrics(self) -> dict[str, float]:
-        """Numbers for alert expressions: drift counts, failed checks, rows."""
-        return {
+        """Numbers for alert expressions (names in ``monitor.analysis``)."""
+        out = {
             "drift_share": self.drift_share,
             "drifted_columns": float(len(self.drifted_columns)),
             "compared_columns": float(len(self.columns)),
@@ -170,6 +227,17 @@ class Comparison:
             "reference_rows": float(self.reference_rows),
             "dataset_drift": 1.0 if self.dataset_drift else 0.0,
         }
+        for column in self.columns:
+            stats = column.stats()
+            out.update((f"column.{column.column}.{k}", v) for k, v in stats.items())
+            if column.column == self.prediction:
+                out.update((f"prediction.{k}", v) for k, v in stats.items())
+        out.update((f"performance.{k}", v) for k, v in self.performance.items())
+        for m in self.multivariate:
+            out[f"multivariate.{m.method}.statistic"] = m.statistic
+            out[f"multivariate.{m.method}.p_value"] = math.nan if m.p_value is None else m.p_value
+            out[f"multivariate.{m.method}.drifted"] = 1.0 if m.drifted else 0.0
+        return out
 
 
 def compare(
@@ -189,7 +257,7 @@ def compare(
     for name in drift.columns:
         if name not in reference.columns:
             logger.warning("drift options name column %r, which the reference lacks", name)
-    planned: list[tuple[str, ColumnProfile]] = []
+    planned: list[tuple[str, ColumnProfile, ColumnProfile]] = []
     trials: list[Trial] = []
     for name, ref_column in reference.columns.items():
         column = current.columns.get(name)
@@ -200,25 +268,34 @@ def compare(
                 f"column {name!r} is {ref_column.kind} in the reference but {column.kind} in "
                 "the current profile; profile the current data with ProfileBuilder(reference=...)"
             )
-        method, threshold, auto = _plan(name, ref_column.kind, drift)
-        trials.append(Trial(method.score(ref_column, column), method, threshold, auto))
-        planned.append((name, ref_column))
+        method, threshold, auto, floor = _plan(name, ref_column, column, drift)
+        trials.append(Trial(method.score(ref_column, column), method, threshold, auto, floor))
+        planned.append((name, ref_column, column))
     decisions = decide_drift(trials, drift.correction)
     columns = tuple(
-        ColumnDrift(name, ref_column.kind, trial.result.method, trial.result.statistic,
-                    decision.p_value, trial.threshold, trial.result.effect_size, decision.drifted)
-        for (name, ref_column), trial, decision in zip(planned, trials, decisions, strict=True)
+        ColumnDrift(name, ref.kind, trial.result.method, trial.result.statistic,
+                    decision.p_value, trial.threshold, trial.result.effect_size,
+                    decision.drifted, _distances(ref, cur, trial.result),
+                    cur.missing / current.rows)
+        for (name, ref, cur), trial, decision in zip(planned, trials, decisions, strict=True)
     )
     share = drift_share(sum(c.drifted for c in columns), len(columns))
+    performance = (performance_metrics(current.performance)
+                   if current.performance is not None and current.performance.count else {})
     return Comparison(
         reference.rows, current.rows, columns, quality_results, share,
         dataset_drift(share, len(columns), drift.drift_share), current.extra_columns,
+        _multivariate(reference, current, drift), performance, drift.prediction,
     )
 
 
-def _plan(name: str, kind: str, options: DriftOptions) -> tuple[Method, float, bool]:
-    """The method, threshold and auto flag for one column."""
+def _plan(
+    name: str, reference: ColumnProfile, current: ColumnProfile, options: DriftOptions
+) -> tuple[Method, float, bool, float | None]:
+    """The method, threshold, auto flag and effect floor for one column."""
+    kind = reference.kind
     own = options.columns.get(name, ColumnDriftOptions())
+    floor = own.min_effect if own.min_effect is not None else options.min_effect
     if own.method is not None:
         chosen, threshold, strict = own.method, own.threshold, True
     else:
@@ -227,7 +304,7 @@ def _plan(name: str, kind: str, options: DriftOptions) -> tuple[Method, float, b
     if chosen != AUTO:
         method = get_method(chosen)
         if kind in method.kinds:
-            return method, _or_default(threshold, method), False
+            return method, _or_default(threshold, method), False, floor
         if strict:
             accepted = ", ".join(m for m in known_methods() if m == AUTO or _accepts(m, kind))
             raise ValueError(
@@ -235,8 +312,47 @@ def _plan(name: str, kind: str, options: DriftOptions) -> tuple[Method, float, b
                 f"methods for {kind} columns: {accepted}"
             )
         threshold = own.threshold  # e.g. `--method ks` leaves categoricals to auto
-    method = auto_method(kind)
-    return method, _or_default(threshold, method), True
+    method = choose_auto(reference, current)
+    return method, _or_default(threshold, method), True, floor
+
+
+def _distances(
+    reference: ColumnProfile, current: ColumnProfile, scored: StatResult
+) -> dict[str, float]:
+    """PSI, Jensen–Shannon, Hellinger and (numbers) Wasserstein, whatever the method."""
+    ref, cur = frequency_tables(reference, current, "distances")
+    out = {"psi": psi(ref, cur), "jensenshannon": jensenshannon(ref, cur),
+           "hellinger": hellinger(ref, cur)}
+    if reference.numeric is not None and current.numeric is not None:
+        if scored.method in _WASSERSTEIN_EFFECT and scored.effect_size is not None:
+            out["wasserstein"] = scored.effect_size  # computed already, as the effect size
+        else:
+            out["wasserstein"] = normed_wasserstein(reference.numeric, reference.count,
+                                                    current.numeric)
+    return out
+
+
+def _multivariate(reference: Profile, current: Profile, options: DriftOptions
+                  ) -> tuple[MultivariateDrift, ...]:
+    if not options.multivariate:
+        return ()
+    if reference.joint is None or current.joint is None:
+        logger.warning("multivariate drift needs joint row samples in both profiles; "
+                       "rebuild the reference profile to get one")
+        return ()
+    out = []
+    for name in options.multivariate:
+        method = get_multivariate(name)
+        result = method.score(reference.joint, current.joint)
+        if result is None:
+            logger.info("multivariate method %s skipped: fewer than 2 varying numeric columns "
+                        "or too few rows", name)
+            continue
+        p_value = result.p_value if result.p_value is not None else 1.0
+        out.append(MultivariateDrift(name, result.statistic, result.p_value,
+                                     method.default_threshold, result.effect_size,
+                                     p_value < method.default_threshold))
+    return tuple(out)
 
 
 def _accepts(name: str, kind: str) -> bool:
@@ -247,7 +363,19 @@ def _or_default(threshold: float | None, method: Method) -> float:
     return method.default_threshold if threshold is None else threshold
 
 
+def _column_json(c: ColumnDrift) -> dict[str, Any]:
+    return {
+        "column": c.column, "kind": c.kind, "method": c.method,
+        "statistic": _finite(c.statistic), "p_value": _finite(c.p_value),
+        "threshold": _finite(c.threshold), "effect_size": _finite(c.effect_size),
+        "drifted": c.drifted,
+        "distances": {k: _finite(v) for k, v in c.distances.items()},
+        "missing_share": _finite(c.missing_share),
+    }
+
+
 def _finite(value: float | None) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return float(value)
+

@@ -8,7 +8,13 @@ from monitor.profiles import Profile
 from monitor.quality import QualityOptions
 from monitor.rules.schema import MonitorSpec
 
-__all__ = ["check_columns", "drift_options", "profile_exclusions", "quality_options"]
+__all__ = [
+    "check_columns",
+    "column_kinds",
+    "drift_options",
+    "profile_exclusions",
+    "quality_options",
+]
 
 
 def drift_options(spec: MonitorSpec) -> DriftOptions:
@@ -19,9 +25,22 @@ def drift_options(spec: MonitorSpec) -> DriftOptions:
         threshold=drift.threshold,
         correction=drift.correction,
         drift_share=drift.drift_share,
-        columns={name: ColumnDriftOptions(method=o.method, threshold=o.threshold)
+        columns={name: ColumnDriftOptions(method=o.method, threshold=o.threshold,
+                                          min_effect=o.min_effect)
                  for name, o in drift.columns.items()},
+        min_effect=drift.min_effect,
+        multivariate=tuple(drift.multivariate),
+        prediction=spec.columns.prediction,
     )
+
+
+def column_kinds(spec: MonitorSpec) -> dict[str, str]:
+    """Kinds the ``columns:`` block forces (categorical, numeric, text)."""
+    columns = spec.columns
+    kinds = dict.fromkeys(columns.numeric, "numeric")
+    kinds.update(dict.fromkeys(columns.categorical, "categorical"))
+    kinds.update(dict.fromkeys(columns.text, "text"))
+    return kinds
 
 
 def quality_options(spec: MonitorSpec) -> QualityOptions:
@@ -55,6 +74,7 @@ def check_columns(spec: MonitorSpec, reference: Profile, reference_name: str) ->
     columns = spec.columns
     named = [("columns.categorical", c) for c in columns.categorical]
     named += [("columns.numeric", c) for c in columns.numeric]
+    named += [("columns.text", c) for c in columns.text]
     named += [("columns.prediction", c) for c in [columns.prediction] if c]
     named += [("segments", c) for c in spec.segments]
     named += [("drift.columns", c) for c in spec.drift.columns]

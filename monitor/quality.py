@@ -10,9 +10,9 @@ maximum, or for ``min_rows`` when the rows reach the minimum):
 - ``missing_share``: null/NaN values over rows (1.0 on an empty window).
 - ``type_mismatch_share``: non-null values that could not be read as the
   reference kind over all non-null values. Runs always, maximum 0.0 unless set.
-- ``out_of_range_share`` (numeric): values below the reference min or above
+- ``out_of_range_share`` (numeric, datetime, text length): values below the reference min or above
   its max, ±inf included, over finite and infinite values.
-- ``new_category_share`` (categorical): values whose category the reference
+- ``new_category_share`` (categorical, boolean): values whose category the reference
   has not seen, over valid values. When a column has more categories than
   its profile keeps, those beyond count as new, so the share is an upper bound.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from monitor.errors import ProfileError
-from monitor.profiles import CATEGORICAL, NUMERIC, ColumnProfile, Profile
+from monitor.profiles import CATEGORY_KINDS, NUMERIC_KINDS, ColumnProfile, Profile
 
 __all__ = ["QualityOptions", "QualityResult", "check_quality"]
 
@@ -100,10 +100,10 @@ def _column_checks(
     results.append(
         _at_most("type_mismatch_share", name, mismatch, options.type_mismatch_share_max)
     )
-    if options.out_of_range_share_max is not None and reference.kind == NUMERIC:
+    if options.out_of_range_share_max is not None and reference.kind in NUMERIC_KINDS:
         results.append(_at_most("out_of_range_share", name, _out_of_range(name, reference, current),
                                 options.out_of_range_share_max))
-    if options.new_category_share_max is not None and reference.kind == CATEGORICAL:
+    if options.new_category_share_max is not None and reference.kind in CATEGORY_KINDS:
         results.append(_at_most("new_category_share", name, _new_categories(reference, current),
                                 options.new_category_share_max))
     return results

@@ -1,4 +1,8 @@
-"""Reports of a comparison: a plain-text table for a terminal, and the JSON document."""
+"""Reports of a comparison: a plain-text table for a terminal, and the JSON document.
+
+The table lists each column's test, then the multivariate tests and model
+metrics when there are any, then the failed quality checks.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,16 @@ def render_table(comparison: Comparison, reference_source: str, current_source: 
             for c in comparison.columns
         ]
         lines += ["", *_table(_HEADERS, rows)]
+    if comparison.multivariate:
+        rows = [(m.method, _number(m.statistic), _number(m.p_value), _number(m.threshold),
+                 "DRIFTED" if m.drifted else "no") for m in comparison.multivariate]
+        lines += ["", "Multivariate (numeric columns together):",
+                  *("  " + line for line in _table(
+                      ("method", "statistic", "p-value", "threshold", "drifted"), rows))]
+    if comparison.performance:
+        shown = ", ".join(f"{name} {_number(value)}"
+                          for name, value in comparison.performance.items())
+        lines += ["", f"Model performance: {shown}"]
     lines += ["", *_quality_lines(comparison.quality)]
     if comparison.extra_columns:
         lines.append(

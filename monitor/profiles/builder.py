@@ -2,28 +2,53 @@
 
 Memory stays bounded whatever the number of rows: each column keeps its
 moments, a histogram, a sample of at most ``sample_size`` values and at most
-``top_k`` categories. All work on a chunk is vectorised (numpy/pandas).
+``top_k`` categories; the joint sample at most ``joint_sample_size`` rows;
+each segment a profile with samples of ``segment_sample_size``. All work on
+a chunk is vectorised (numpy/pandas).
 
-Without a reference, a column's kind is inferred (numeric dtypes are
-numeric; everything else, booleans included, is categorical; ``categorical``
-forces a column to categorical) and histogram edges are chosen from the
-data when ``build()`` is called. With a reference, kinds and edges come
-from it: values are read as the reference kind, those that cannot be read
-count as ``invalid``, and columns the reference does not know are only
-listed in ``Profile.extra_columns``.
+Without a reference, a column's kind is inferred from its dtype (see
+``monitor.profiles.readers.infer_kind``; ``kinds`` forces one, such as
+``text`` for free text or ``categorical`` for codes stored as numbers) and
+histogram edges are chosen from the data when ``build()`` is called. With a
+reference, kinds, edges and segments come from it: values are read as the
+reference kind, those that cannot be read count as ``invalid``, and columns
+the reference does not know are only listed in ``Profile.extra_columns``.
+
+``prediction`` and ``target`` name the model's output and its label: when a
+chunk holds both, they feed the ``PerformanceSummary``. The target is never
+profiled as a column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable
+import zlib
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
 from monitor.errors import ProfileError
-from monitor.profiles.profile import CATEGORICAL, NUMERIC, ColumnProfile, Kind, Profile
+from monitor.profiles import readers
+from monitor.profiles.joint import DEFAULT_JOINT_SAMPLE_SIZE, JointSampler
+from monitor.profiles.performance import PerformanceAccumulator, Task
+from monitor.profiles.profile import (
+    BOOLEAN,
+    CATEGORICAL,
+    DATETIME,
+    KINDS,
+    NUMERIC,
+    NUMERIC_KINDS,
+    TEXT,
+    ColumnProfile,
+    Kind,
+    Profile,
+)
+from monitor.profiles.segments import (
+    DEFAULT_SEGMENT_LIMIT,
+    DEFAULT_SEGMENT_SAMPLE_SIZE,
+    SegmentRouter,
+)
 from monitor.profiles.summaries import (
     DEFAULT_BINS,
     DEFAULT_SAMPLE_SIZE,
@@ -39,6 +64,9 @@ from monitor.profiles.summaries import (
 
 __all__ = ["ProfileBuilder", "build_profile"]
 
+_NUMBER_READERS = {NUMERIC: readers.read_numbers, DATETIME: readers.read_datetimes,
+                   TEXT: readers.read_lengths}
+
 
 class ProfileBuilder:
     """Accumulates DataFrame chunks into a ``Profile``.
@@ -46,11 +74,20 @@ class ProfileBuilder:
     Args:
         categorical: columns to read as categorical although their dtype is numeric.
         exclude: columns to ignore entirely (the timestamp column, ids).
-        reference: profile whose kinds and histogram edges to use.
+        reference: profile whose kinds, histogram edges and segments to use.
         sample_size: bound of the per-column sample used by order-statistic tests.
         seed: seed of the sampling, so the same chunks give the same profile.
         bins: number of histogram bins chosen when there is no reference.
         top_k: categories kept per column beyond the reference's own.
+        kinds: kinds forced per column (``numeric``, ``categorical``,
+            ``boolean``, ``datetime``, ``text``), without a reference.
+        prediction: the prediction column, for the performance summary.
+        target: the label column (never profiled as a column).
+        task: ``classification`` or ``regression``; None infers it from the labels.
+        joint_sample_size: rows kept for multivariate methods (0: none).
+        segments: columns whose values are profiled apart.
+        segment_limit: segments kept per segment column.
+        segment_sample_size: ``sample_size`` of each segment's profile.
     """
 
     def __init__(
@@ -63,20 +100,49 @@ class ProfileBuilder:
         seed: int = 0,
         bins: int = DEFAULT_BINS,
         top_k: int = DEFAULT_TOP_K,
+        kinds: Mapping[str, str] | None = None,
+        prediction: str | None = None,
+        target: str | None = None,
+        task: Task | None = None,
+        joint_sample_size: int = DEFAULT_JOINT_SAMPLE_SIZE,
+        segments: Collection[str] = (),
+        segment_limit: int = DEFAULT_SEGMENT_LIMIT,
+        segment_sample_size: int = DEFAULT_SEGMENT_SAMPLE_SIZE,
     ) -> None:
-        for name, value in (("sample_size", sample_size), ("bins", bins), ("top_k", top_k)):
+        for name, value in (("sample_size", sample_size), ("bins", bins), ("top_k", top_k),
+                            ("segment_limit", segment_limit),
+                            ("segment_sample_size", segment_sample_size)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        self._categorical = frozenset(categorical)
-        self._exclude = frozenset(exclude)
+        forced = {**dict.fromkeys(categorical, CATEGORICAL), **(kinds or {})}
+        unknown = {c: k for c, k in forced.items() if k not in KINDS}
+        if unknown:
+            raise ValueError(f"unknown column kinds {unknown}; known kinds: "
+                             f"{', '.join(sorted(KINDS))}")
+        self._options: dict[str, Any] = dict(
+            categorical=categorical, exclude=exclude, sample_size=sample_size, bins=bins,
+            top_k=top_k, kinds=kinds, prediction=prediction, target=target, task=task)
+        self._forced = forced
+        self._exclude = frozenset(exclude) | ({target} if target else set())
         self._reference = reference
         self._sample_size = sample_size
         self._bins = bins
         self._top_k = top_k
         self._rng = np.random.default_rng(seed)
-        self._rows = 0
+        self._seed = seed
+        self.rows = 0
         self._columns: dict[str, _NumericColumn | _CategoricalColumn] = {}
         self._extra: dict[str, None] = {}
+        self._joint_size = joint_sample_size
+        self._joint: JointSampler | None = None
+        self._performance: PerformanceAccumulator | None = None
+        if prediction and target:
+            known_task = task
+            if reference is not None and reference.performance is not None:
+                known_task = reference.performance.task
+            self._performance = PerformanceAccumulator(prediction, target, known_task,
+                                                       rng=self._rng)
+        self._segments = self._router(segments, segment_limit, segment_sample_size)
 
     def update(self, chunk: pd.DataFrame) -> None:
         """Add the rows of one chunk."""
@@ -87,20 +153,23 @@ class ProfileBuilder:
             raise ProfileError(
                 f"duplicate column names {duplicated} in the data; rename them so each is unique"
             )
-        seen: set[str] = set()
+        seen: dict[str, np.ndarray | None] = {}
         for label in chunk.columns:
             name = str(label)
             if name in self._exclude:
                 continue
-            series = chunk[label]
-            column = self._column(name, series)
+            column = self._column(name, chunk[label])
             if column is not None:
-                column.add(series)
-                seen.add(name)
+                seen[name] = column.add(chunk[label])
         for name, column in self._columns.items():
             if name not in seen:
                 column.add_missing(len(chunk))
-        self._rows += len(chunk)
+        self._add_joint(seen, len(chunk))
+        if self._performance is not None:
+            self._performance.add(chunk)
+        if self._segments is not None:
+            self._segments.update(chunk)
+        self.rows += len(chunk)
 
     def build(self) -> Profile:
         """The profile of every row added so far (the builder can keep going)."""
@@ -109,37 +178,82 @@ class ProfileBuilder:
             position = {name: i for i, name in enumerate(self._reference.columns)}
             names.sort(key=position.__getitem__)
         columns = {name: self._columns[name].build() for name in names}
-        return Profile(self._rows, columns, tuple(self._extra))
+        joint = self._joint.build() if self._joint is not None else None
+        performance = self._performance.build() if self._performance is not None else None
+        segments = self._segments.build() if self._segments is not None else {}
+        return Profile(self.rows, columns, tuple(self._extra), joint, performance, segments)
 
     def _column(self, name: str, series: pd.Series) -> _NumericColumn | _CategoricalColumn | None:
         column = self._columns.get(name)
         if column is not None:
             return column
         if self._reference is None:
-            kind = _infer_kind(series, name in self._categorical)
-            column = self._new_column(kind, None)
+            kind = self._forced.get(name) or readers.infer_kind(series)
+            column = self._new_column(kind, None)  # type: ignore[arg-type]
         elif name in self._reference.columns:
             reference = self._reference.columns[name]
             column = self._new_column(reference.kind, reference)
         else:
             self._extra[name] = None
             return None
-        column.add_missing(self._rows)
+        column.add_missing(self.rows)
         self._columns[name] = column
         return column
 
     def _new_column(
         self, kind: Kind, reference: ColumnProfile | None
     ) -> _NumericColumn | _CategoricalColumn:
-        if kind == NUMERIC:
+        if kind in NUMERIC_KINDS:
             if reference is not None and reference.numeric is not None:
-                return _NumericColumn(reference.numeric.edges, reference.numeric.bins,
+                return _NumericColumn(kind, reference.numeric.edges, reference.numeric.bins,
                                       self._sample_size, self._rng)
-            return _NumericColumn(None, self._bins, self._sample_size, self._rng)
+            return _NumericColumn(kind, None, self._bins, self._sample_size, self._rng)
         pinned: Collection[str] = ()
         if reference is not None and reference.categorical is not None:
             pinned = reference.categorical.counts.keys()
-        return _CategoricalColumn(self._top_k, pinned)
+        return _CategoricalColumn(kind, self._top_k, pinned)
+
+    def _add_joint(self, seen: Mapping[str, np.ndarray | None], size: int) -> None:
+        if self._joint_size <= 0:
+            return
+        if self._joint is None:
+            if self._reference is not None:
+                if self._reference.joint is None:
+                    self._joint_size = 0
+                    return
+                names = list(self._reference.joint.columns)
+            else:
+                names = [n for n, c in self._columns.items() if c.kind == NUMERIC]
+            self._joint = JointSampler(names, self._joint_size, self._rng)
+            self._joint.count = self.rows  # rows before the first chunk had no values
+        self._joint.add({n: v for n, v in seen.items() if v is not None}, size)
+
+    def _router(self, columns: Collection[str], limit: int, sample_size: int
+                ) -> SegmentRouter | None:
+        if not columns:
+            return None
+        reference = self._reference
+        known = None
+        if reference is not None and reference.segments:
+            known = {c: [k for k in reference.segments if k.startswith(f"{c}=")]
+                     for c in columns}
+            known = {c: keys for c, keys in known.items() if keys}
+
+        def make(key: str) -> ProfileBuilder:
+            own = reference.segments.get(key) if reference is not None else None
+            options = {**self._options, "sample_size": sample_size}
+            return ProfileBuilder(**options, reference=own or _without_segments(reference),
+                                  seed=zlib.crc32(f"{self._seed}:{key}".encode()),
+                                  joint_sample_size=0)
+
+        return SegmentRouter(columns, make, known, limit)
+
+
+def _without_segments(profile: Profile | None) -> Profile | None:
+    if profile is None:
+        return None
+    return Profile(profile.rows, profile.columns, profile.extra_columns, None,
+                   profile.performance)
 
 
 def build_profile(chunks: Iterable[pd.DataFrame], **options: Any) -> Profile:
@@ -151,11 +265,12 @@ def build_profile(chunks: Iterable[pd.DataFrame], **options: Any) -> Profile:
 
 
 class _NumericColumn:
-    """Running state of a numeric column."""
+    """Running state of a column kept as numbers (numeric, datetime, text lengths)."""
 
-    def __init__(
-        self, edges: np.ndarray | None, bins: int, sample_size: int, rng: np.random.Generator
-    ) -> None:
+    def __init__(self, kind: Kind, edges: np.ndarray | None, bins: int, sample_size: int,
+                 rng: np.random.Generator) -> None:
+        self.kind = kind
+        self.read = _NUMBER_READERS[kind]
         self.edges = edges
         self.bins = bins
         self.counts = np.zeros(len(edges) + 1 if edges is not None and len(edges) else 0, np.int64)
@@ -170,19 +285,21 @@ class _NumericColumn:
     def add_missing(self, rows: int) -> None:
         self.missing += rows
 
-    def add(self, series: pd.Series) -> None:
-        values, missing, invalid = _as_numbers(series)
+    def add(self, series: pd.Series) -> np.ndarray:
+        """Add a chunk's values; returns them as read (NaN where absent), for the joint sample."""
+        values, missing, invalid = self.read(series)
         finite = np.isfinite(values)
         n = int(np.count_nonzero(finite))
         self.missing += missing
         self.invalid += invalid
         self.nonfinite += values.size - n - missing - invalid
         if n == 0:
-            return
+            return values
         v = values if n == values.size else values[finite]
         mean = float(v.sum()) / n
         deviations = v - mean
-        m2 = float(deviations @ deviations)
+        np.multiply(deviations, deviations, out=deviations)  # no BLAS: threads cost more here
+        m2 = float(deviations.sum())
         total = self.count + n
         delta = mean - self.mean
         self.mean += delta * n / total
@@ -194,6 +311,7 @@ class _NumericColumn:
         if self.edges is not None and len(self.edges):
             self.counts += histogram_counts(v, self.edges)
         self.count = total
+        return values
 
     def build(self) -> ColumnProfile:
         sample = np.sort(self.sample)
@@ -208,26 +326,32 @@ class _NumericColumn:
             self.lo, self.hi, self.mean, self.m2, self.nonfinite,
             _frozen(edges), _frozen(counts), _frozen(sample), self.sample_size, self.bins,
         )
-        return ColumnProfile(NUMERIC, self.count, self.missing, self.invalid, numeric=summary)
+        return ColumnProfile(self.kind, self.count, self.missing, self.invalid, numeric=summary)
 
 
 class _CategoricalColumn:
-    """Running state of a categorical column; reference categories are never dropped."""
+    """Running state of a categorical or boolean column; reference categories are never dropped."""
 
-    def __init__(self, top_k: int, pinned: Collection[str]) -> None:
+    def __init__(self, kind: Kind, top_k: int, pinned: Collection[str]) -> None:
+        self.kind = kind
         self.pinned = frozenset(pinned)
         self.limit = top_k + len(self.pinned)
         self.counts: dict[str, int] = {}
-        self.other = self.count = self.missing = 0
+        self.other = self.count = self.missing = self.invalid = 0
 
     def add_missing(self, rows: int) -> None:
         self.missing += rows
 
     def add(self, series: pd.Series) -> None:
-        keys, counts, missing = _category_counts(series)
+        if self.kind == BOOLEAN:
+            keys, counts, missing, invalid = readers.read_booleans(series)
+            self.invalid += invalid
+        else:
+            keys, counts, missing = readers.read_categories(series)
         self.missing += missing
         for key, value in zip(keys, counts.tolist(), strict=True):
-            self.counts[key] = self.counts.get(key, 0) + value
+            if value:
+                self.counts[key] = self.counts.get(key, 0) + value
         self.count += int(counts.sum())
         if len(self.counts) > 2 * self.limit:  # trim now and then, not on every chunk
             self.counts, moved = truncate_categories(self.counts, self.limit, self.pinned)
@@ -236,61 +360,8 @@ class _CategoricalColumn:
     def build(self) -> ColumnProfile:
         kept, moved = truncate_categories(self.counts, self.limit, self.pinned)
         summary = CategoricalSummary(kept, self.other + moved, self.limit)
-        return ColumnProfile(CATEGORICAL, self.count, self.missing, 0, categorical=summary)
-
-
-def _infer_kind(series: pd.Series, forced_categorical: bool) -> Kind:
-    dtype = series.dtype
-    if forced_categorical or ptypes.is_bool_dtype(dtype) or ptypes.is_complex_dtype(dtype):
-        return CATEGORICAL
-    return NUMERIC if ptypes.is_numeric_dtype(dtype) else CATEGORICAL
-
-
-def _as_numbers(series: pd.Series) -> tuple[np.ndarray, int, int]:
-    """Read a column as float64; returns the values (NaN where missing or invalid),
-    the missing count and the invalid count."""
-    dtype = series.dtype
-    numeric = ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype)
-    if numeric or ptypes.is_bool_dtype(dtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-            return values, 0, 0
-        return values, int(np.count_nonzero(np.isnan(values))), 0
-    absent = series.isna().to_numpy(dtype=bool)
-    missing = int(np.count_nonzero(absent))
-    if ptypes.is_datetime64_any_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype):
-        # Times are not numbers: every present value is a type mismatch.
-        return np.full(len(series), np.nan), missing, len(series) - missing
-    try:
-        coerced = pd.to_numeric(series, errors="coerce")
-    except (TypeError, ValueError):
-        coerced = pd.to_numeric(series.astype(object), errors="coerce")
-    values = np.asarray(coerced.to_numpy(dtype=np.float64, na_value=np.nan))
-    invalid = int(np.count_nonzero(np.isnan(values) & ~absent))
-    return values, missing, invalid
-
-
-def _category_counts(series: pd.Series) -> tuple[list[str], np.ndarray, int]:
-    """Distinct values of a column as strings, their counts, and the missing count."""
-    missing = int(series.isna().sum())
-    try:
-        counted = series.value_counts(dropna=True, sort=False)
-    except TypeError:  # unhashable objects: compare their text
-        counted = series.dropna().astype(str).value_counts(sort=False)
-    counted = counted[counted.to_numpy() > 0]  # a pandas categorical lists unused categories
-    keys = [_category_name(value) for value in counted.index]
-    return keys, counted.to_numpy(dtype=np.int64), missing
-
-
-def _category_name(value: Hashable) -> str:
-    """A category's text; integral floats read as integers so 3.0 and 3 are one category."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
+        return ColumnProfile(self.kind, self.count, self.missing, self.invalid,
+                             categorical=summary)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -10,6 +10,19 @@ Every value of a column is in exactly one of ``count`` (valid values: finite
 numbers, or categories), ``missing`` (null/NaN), ``invalid`` (not readable as
 the column's kind, such as ``"abc"`` in a numeric column) or, for numeric
 columns, ``numeric.nonfinite`` (±inf).
+
+**Kinds.** ``numeric``, ``datetime`` (seconds since the epoch, UTC) and
+``text`` (length in characters) keep a ``NumericSummary``; ``categorical``
+and ``boolean`` (categories ``True``/``False``) a ``CategoricalSummary``.
+
+**Beyond columns.** A profile may also hold a ``JointSample`` of whole rows
+of its numeric columns (for multivariate methods), a ``PerformanceSummary``
+of predictions against labels, and the profiles of its ``segments`` (the
+rows of one value of a column, keyed ``column=value``).
+
+**Format.** Version 2 added the kinds beyond numeric and categorical,
+``joint``, ``performance`` and ``segments``; version 1 profiles load as they
+are (they have none of these).
 """
 
 from __future__ import annotations
@@ -23,26 +36,40 @@ from typing import Any, Literal
 import numpy as np
 
 from monitor.errors import ProfileError
+from monitor.profiles.joint import JointSample
+from monitor.profiles.performance import PerformanceSummary
 from monitor.profiles.summaries import CategoricalSummary, NumericSummary
 
 __all__ = [
+    "BOOLEAN",
     "CATEGORICAL",
+    "CATEGORY_KINDS",
+    "DATETIME",
     "FORMAT_VERSION",
     "KINDS",
     "NUMERIC",
+    "NUMERIC_KINDS",
+    "READABLE_VERSIONS",
+    "TEXT",
     "ColumnProfile",
     "Kind",
     "Profile",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
-# Kinds name how a column is read; later kinds ("boolean", "datetime", "text")
-# reuse the same two summaries (categories, and numbers for times and lengths).
-Kind = Literal["numeric", "categorical"]
+# Kinds name how a column is read; they share two summaries: numbers (also
+# times and text lengths) and categories (also booleans).
+Kind = Literal["numeric", "categorical", "boolean", "datetime", "text"]
 NUMERIC: Kind = "numeric"
 CATEGORICAL: Kind = "categorical"
-KINDS: frozenset[str] = frozenset({NUMERIC, CATEGORICAL})
+BOOLEAN: Kind = "boolean"
+DATETIME: Kind = "datetime"
+TEXT: Kind = "text"
+NUMERIC_KINDS: frozenset[str] = frozenset({NUMERIC, DATETIME, TEXT})
+CATEGORY_KINDS: frozenset[str] = frozenset({CATEGORICAL, BOOLEAN})
+KINDS: frozenset[str] = NUMERIC_KINDS | CATEGORY_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +141,16 @@ class Profile:
     """A dataset's profile: total rows, one ``ColumnProfile`` per column, extra column names.
 
     ``extra_columns`` lists columns the data had but the reference it was
-    profiled against did not (they are not profiled).
+    profiled against did not (they are not profiled). ``joint``,
+    ``performance`` and ``segments`` are optional (see the module docstring).
     """
 
     rows: int
     columns: Mapping[str, ColumnProfile]
     extra_columns: tuple[str, ...] = field(default=())
+    joint: JointSample | None = None
+    performance: PerformanceSummary | None = None
+    segments: Mapping[str, Profile] = field(default_factory=dict)
 
     def merge(self, other: Profile) -> Profile:
         """Profile of both parts; a column absent from one part counts its rows as missing."""
@@ -133,16 +164,31 @@ class Profile:
             if name not in columns:
                 columns[name] = column.with_missing_rows(self.rows)
         extra = dict.fromkeys(self.extra_columns + other.extra_columns)
-        return Profile(self.rows + other.rows, columns, tuple(extra))
+        segments = dict(self.segments)
+        for key, segment in other.segments.items():
+            segments[key] = segments[key].merge(segment) if key in segments else segment
+        return Profile(self.rows + other.rows, columns, tuple(extra),
+                       _merge_part(self.joint, other.joint, self.rows, other.rows),
+                       _merge_part(self.performance, other.performance, self.rows, other.rows),
+                       segments)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, with ``format_version``."""
-        return {
+        """JSON-ready form, with ``format_version``; optional parts only when present."""
+        out: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "rows": self.rows,
             "columns": {name: column.to_dict() for name, column in self.columns.items()},
             "extra_columns": list(self.extra_columns),
         }
+        if self.joint is not None:
+            out["joint"] = self.joint.to_dict()
+        if self.performance is not None:
+            out["performance"] = self.performance.to_dict()
+        if self.segments:
+            out["segments"] = {key: {k: v for k, v in part.to_dict().items()
+                                     if k != "format_version"}
+                               for key, part in self.segments.items()}
+        return out
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON form: equal profiles, equal hashes."""
@@ -160,11 +206,18 @@ class Profile:
         if not isinstance(data, Mapping):
             raise ProfileError(f"a profile must be a JSON object, got {type(data).__name__}")
         version = data.get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in READABLE_VERSIONS:
             raise ProfileError(
                 f"profile format_version {version!r} is not supported (this monitor reads "
-                f"version {FORMAT_VERSION}); rebuild the profile with `monitor profile`"
+                f"versions {', '.join(map(str, READABLE_VERSIONS))}); rebuild the profile "
+                "with `monitor profile`"
             )
+        return cls._load(data, "profile")
+
+    @classmethod
+    def _load(cls, data: Mapping[str, Any], where: str) -> Profile:
+        if not isinstance(data, Mapping):
+            raise ProfileError(f"{where} must be a JSON object, got {type(data).__name__}")
         try:
             rows = _nonnegative(data["rows"], "rows")
             raw_columns = data["columns"]
@@ -173,15 +226,35 @@ class Profile:
                 raise TypeError(f"'extra_columns' must be a list of names, got {raw_extra!r:.80}")
             extra = tuple(str(n) for n in raw_extra)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ProfileError(f"malformed profile: {_describe(exc)}") from exc
+            raise ProfileError(f"malformed {where}: {_describe(exc)}") from exc
         if not isinstance(raw_columns, Mapping):
-            raise ProfileError(f"profile 'columns' must be an object, got {raw_columns!r:.80}")
-        columns = {str(k): _load_column(str(k), raw, rows) for k, raw in raw_columns.items()}
-        return cls(rows, columns, extra)
+            raise ProfileError(f"{where} 'columns' must be an object, got {raw_columns!r:.80}")
+        columns = {str(k): _load_column(f"{where} column {str(k)!r}", raw, rows)
+                   for k, raw in raw_columns.items()}
+        try:
+            joint = JointSample.from_dict(data["joint"]) if "joint" in data else None
+            performance = (PerformanceSummary.from_dict(data["performance"])
+                           if "performance" in data else None)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProfileError(f"malformed {where}: {_describe(exc)}") from exc
+        raw_segments = data.get("segments", {})
+        if not isinstance(raw_segments, Mapping):
+            raise ProfileError(f"{where} 'segments' must be an object, got {raw_segments!r:.80}")
+        segments = {str(k): cls._load(part, f"{where} segment {str(k)!r}")
+                    for k, part in raw_segments.items()}
+        return cls(rows, columns, extra, joint, performance, segments)
 
 
-def _load_column(name: str, data: Any, rows: int) -> ColumnProfile:
-    where = f"profile column {name!r}"
+def _merge_part(a: Any, b: Any, rows_a: int, rows_b: int) -> Any:
+    """Merge optional parts; a part absent from a side that had rows cannot be merged."""
+    if a is None or b is None:
+        if (a is None and rows_a) or (b is None and rows_b):
+            return None
+        return a if a is not None else b
+    return a.merge(b)
+
+
+def _load_column(where: str, data: Any, rows: int) -> ColumnProfile:
     try:
         kind = data["kind"]
         if kind not in KINDS:
@@ -191,10 +264,10 @@ def _load_column(name: str, data: Any, rows: int) -> ColumnProfile:
             count=_nonnegative(data["count"], "count"),
             missing=_nonnegative(data["missing"], "missing"),
             invalid=_nonnegative(data.get("invalid", 0), "invalid"),
-            numeric=NumericSummary.from_dict(data["numeric"]) if kind == NUMERIC else None,
-            categorical=(
-                CategoricalSummary.from_dict(data["categorical"]) if kind == CATEGORICAL else None
-            ),
+            numeric=(NumericSummary.from_dict(data["numeric"]) if kind in NUMERIC_KINDS
+                     else None),
+            categorical=(CategoricalSummary.from_dict(data["categorical"])
+                         if kind in CATEGORY_KINDS else None),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{where}: {_describe(exc)}") from exc

@@ -20,6 +20,7 @@ __all__ = [
     "Method",
     "StatResult",
     "ThresholdKind",
+    "binary_table",
     "category_tables",
     "frequency_tables",
     "histogram_tables",
@@ -121,3 +122,17 @@ def frequency_tables(
     if reference.numeric is not None:
         return histogram_tables(reference, current, method)
     return category_tables(reference, current, method)
+
+
+def binary_table(
+    reference: ColumnProfile, current: ColumnProfile, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of the reference's most frequent category and of all others, on both sides.
+
+    For a two-category column this is the column itself; for more, it asks
+    whether the leading category's share moved.
+    """
+    ref, cur = category_tables(reference, current, method)
+    lead = int(np.argmax(ref))
+    return (np.array([ref[lead], ref.sum() - ref[lead]]),
+            np.array([cur[lead], cur.sum() - cur[lead]]))

@@ -1,23 +1,33 @@
 """Drift decisions: the ``auto`` method, multiple-testing correction, effect floors, drift share.
 
-**auto.** Numeric columns use Kolmogorov–Smirnov, categorical columns
-chi-square, at ``alpha`` = 0.05 after correction. A p-value alone flags any
-shift once a window is large enough, so ``auto`` also asks for a change
-large enough to matter:
+**auto** picks a test per column from its kind, its values and its counts,
+at ``alpha`` = 0.05 after correction:
 
-- numeric: KS drifts when ``p < alpha`` and the distribution moved by at
-  least ``NUMERIC_SHIFT_FLOOR`` = 0.05 reference standard deviations
-  (normed Wasserstein distance) or ``KS_STATISTIC_FLOOR`` = 0.05 (KS D, which
-  catches changes of shape that a wide reference spread hides);
-- categorical: chi-square drifts when ``p < alpha`` and at least
-  ``CATEGORICAL_SHIFT_FLOOR`` = 0.015 of the values changed category (total
-  variation distance: 1.5 points of share).
+1. numeric, datetime and text-length columns with at most
+   ``DISCRETE_VALUES`` = 10 distinct values in the reference (counts, flags,
+   ratings) → chi-square on the histogram bins, which then hold one value
+   each (KS is conservative on heavy ties);
+2. other numeric columns → Kolmogorov–Smirnov on the samples;
+3. categorical and boolean columns with two categories and an expected
+   count below 5 in some cell (small windows) → Fisher's exact test;
+4. other categorical and boolean columns → chi-square, sparse cells pooled
+   (Cochran's rule; see ``monitor.stats.categorical``).
+
+A p-value alone flags any shift once a window is large enough, so ``auto``
+also asks for a change large enough to matter (the effect floor):
+
+- KS: the distribution moved by at least ``NUMERIC_SHIFT_FLOOR`` = 0.05
+  reference standard deviations (normed Wasserstein distance) or KS D is at
+  least ``KS_STATISTIC_FLOOR`` = 0.05 (a change of shape a wide spread hides);
+- chi-square and Fisher: at least ``CATEGORICAL_SHIFT_FLOOR`` = 0.015 of the
+  values changed category or bin (total variation distance: 1.5 points).
 
 So on large windows a mean shift of 0.1 σ (distance 0.1), a variance × 1.2
 (about 0.075) and a category share moving 5 points (0.05) are flagged, while
 a 0.02 σ shift (0.02) is not. A method named explicitly is used as is: a
 p-value method drifts when its corrected p-value is below the threshold, a
-distance method when its statistic reaches the threshold.
+distance method when its statistic reaches the threshold. ``min_effect``
+(per column or for all) sets the floor of any method, ``auto`` included.
 
 **Correction.** The p-values of every column scored by a p-value method are
 corrected together: ``holm`` (default; family-wise error at most alpha),
@@ -26,7 +36,9 @@ Decisions compare the adjusted p-values with each column's threshold.
 
 References: S. Holm, "A simple sequentially rejective multiple test
 procedure", Scand. J. Statist. 6 (1979); Y. Benjamini, Y. Hochberg,
-"Controlling the false discovery rate", J. R. Statist. Soc. B 57 (1995).
+"Controlling the false discovery rate", J. R. Statist. Soc. B 57 (1995);
+W. G. Cochran, "Some methods for strengthening the common χ² tests",
+Biometrics 10 (1954).
 """
 
 from __future__ import annotations
@@ -36,8 +48,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from monitor.profiles import CATEGORICAL, NUMERIC
-from monitor.stats.base import Method, StatResult
+from monitor.profiles import CATEGORY_KINDS, KINDS, NUMERIC_KINDS, ColumnProfile
+from monitor.stats.base import Method, StatResult, category_tables
+from monitor.stats.categorical import MIN_EXPECTED
 from monitor.stats.registry import get_method
 
 __all__ = [
@@ -45,12 +58,14 @@ __all__ = [
     "CORRECTIONS",
     "DEFAULT_ALPHA",
     "DEFAULT_DRIFT_SHARE",
+    "DISCRETE_VALUES",
     "KS_STATISTIC_FLOOR",
     "NUMERIC_SHIFT_FLOOR",
     "Decision",
     "Trial",
     "adjust_p_values",
     "auto_method",
+    "choose_auto",
     "dataset_drift",
     "decide_drift",
     "drift_share",
@@ -62,18 +77,25 @@ DEFAULT_DRIFT_SHARE = 0.5
 NUMERIC_SHIFT_FLOOR = 0.05
 KS_STATISTIC_FLOOR = 0.05
 CATEGORICAL_SHIFT_FLOOR = 0.015
+DISCRETE_VALUES = 10
 CORRECTIONS = ("holm", "bh", "none")
-_AUTO_METHODS: dict[str, str] = {NUMERIC: "ks", CATEGORICAL: "chisquare"}
+_SAMPLE_TESTS = frozenset({"ks", "anderson", "cramervonmises", "mannwhitney", "ttest"})
+_TABLE_TESTS = frozenset({"chisquare", "gtest", "ztest", "fisher"})
 
 
 @dataclass(frozen=True, slots=True)
 class Trial:
-    """One scored column awaiting its decision."""
+    """One scored column awaiting its decision.
+
+    ``min_effect`` is the effect floor set in the rules; None leaves ``auto``
+    trials with their default floor and other trials with none.
+    """
 
     result: StatResult
     method: Method
     threshold: float
     auto: bool = False
+    min_effect: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +107,31 @@ class Decision:
 
 
 def auto_method(kind: str) -> Method:
-    """The method ``auto`` uses for a column of ``kind``."""
-    try:
-        return get_method(_AUTO_METHODS[kind])
-    except KeyError:
-        raise ValueError(
-            f"no automatic method for column kind '{kind}'; known kinds: "
-            f"{', '.join(sorted(_AUTO_METHODS))}"
-        ) from None
+    """The method ``auto`` uses for a column of ``kind`` with many values and large counts."""
+    if kind in NUMERIC_KINDS:
+        return get_method("ks")
+    if kind in CATEGORY_KINDS:
+        return get_method("chisquare")
+    raise ValueError(f"no automatic method for column kind '{kind}'; known kinds: "
+                     f"{', '.join(sorted(KINDS))}")
+
+
+def choose_auto(reference: ColumnProfile, current: ColumnProfile) -> Method:
+    """The method ``auto`` uses for this pair of columns (rules in the module docstring)."""
+    kind = reference.kind
+    if kind in NUMERIC_KINDS:
+        summary = reference.numeric
+        if summary is not None and np.unique(summary.sample).size <= DISCRETE_VALUES:
+            return get_method("chisquare")
+        return get_method("ks")
+    if kind in CATEGORY_KINDS and reference.count and current.count:
+        ref, cur = category_tables(reference, current, "auto")
+        if ref.size <= 2:
+            total = ref.sum() + cur.sum()
+            expected = np.outer([ref.sum(), cur.sum()], ref + cur) / total
+            if expected.min() < MIN_EXPECTED:
+                return get_method("fisher")
+    return auto_method(kind)
 
 
 def adjust_p_values(p_values: Sequence[float], correction: str) -> list[float]:
@@ -122,12 +161,20 @@ def adjust_p_values(p_values: Sequence[float], correction: str) -> list[float]:
     return [float(x) for x in out]
 
 
-def meets_effect_floor(result: StatResult) -> bool:
-    """Whether an ``auto`` result shows a change large enough to report (see module doc)."""
+def meets_effect_floor(result: StatResult, min_effect: float | None = None) -> bool:
+    """Whether a result shows a change large enough to report (see the module docstring).
+
+    With ``min_effect`` the effect size must reach it; without, the default
+    floor of the method applies.
+    """
     effect = result.effect_size if result.effect_size is not None else 0.0
+    if min_effect is not None:
+        return effect >= min_effect
     if result.method == "ks":
         return effect >= NUMERIC_SHIFT_FLOOR or result.statistic >= KS_STATISTIC_FLOOR
-    if result.method == "chisquare":
+    if result.method in _SAMPLE_TESTS:
+        return effect >= NUMERIC_SHIFT_FLOOR
+    if result.method in _TABLE_TESTS:
         return effect >= CATEGORICAL_SHIFT_FLOOR
     return True
 
@@ -139,12 +186,14 @@ def decide_drift(trials: Sequence[Trial], correction: str = "holm") -> list[Deci
     adjusted = dict(zip(tested, adjust_p_values(raw, correction), strict=True))
     decisions = []
     for i, trial in enumerate(trials):
+        floor_applies = trial.auto or trial.min_effect is not None
+        big_enough = not floor_applies or meets_effect_floor(trial.result, trial.min_effect)
         if i in adjusted:
             p = adjusted[i]
-            drifted = p < trial.threshold and (not trial.auto or meets_effect_floor(trial.result))
-            decisions.append(Decision(p, drifted))
+            decisions.append(Decision(p, p < trial.threshold and big_enough))
         else:
-            decisions.append(Decision(None, trial.result.statistic >= trial.threshold))
+            decisions.append(Decision(None, trial.result.statistic >= trial.threshold
+                                      and big_enough))
     return decisions
 
 

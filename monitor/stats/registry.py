@@ -1,6 +1,8 @@
 """The drift methods by name: what the rule loader validates and ``auto`` chooses from.
 
 ``auto`` is a name too: it is resolved per column by ``monitor.stats.decide``.
+Multivariate methods (whole rows, not one column) have their own names in
+``monitor.stats.multivariate``.
 """
 
 from __future__ import annotations
@@ -9,9 +11,17 @@ import difflib
 
 from monitor.profiles import KINDS
 from monitor.stats.base import Method
-from monitor.stats.categorical import ChiSquare
-from monitor.stats.distances import JensenShannon, PopulationStabilityIndex
-from monitor.stats.numeric import KolmogorovSmirnov, Wasserstein
+from monitor.stats.categorical import ChiSquare, FisherExact, GTest, ZTest
+from monitor.stats.distances import (
+    Hellinger,
+    JensenShannon,
+    KullbackLeibler,
+    PopulationStabilityIndex,
+    TotalVariation,
+)
+from monitor.stats.moments import WelchT
+from monitor.stats.numeric import AndersonDarling, CramerVonMises, KolmogorovSmirnov, MannWhitney
+from monitor.stats.numeric_distances import EnergyDistance, Wasserstein
 
 __all__ = ["AUTO", "get_method", "known_methods", "method_accepts", "methods_for"]
 
@@ -19,10 +29,21 @@ AUTO = "auto"
 
 _METHODS: tuple[Method, ...] = (
     KolmogorovSmirnov(),
+    AndersonDarling(),
+    CramerVonMises(),
+    MannWhitney(),
+    WelchT(),
     Wasserstein(),
+    EnergyDistance(),
     ChiSquare(),
+    GTest(),
+    ZTest(),
+    FisherExact(),
     PopulationStabilityIndex(),
     JensenShannon(),
+    Hellinger(),
+    KullbackLeibler(),
+    TotalVariation(),
 )
 
 

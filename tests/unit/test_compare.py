@@ -45,12 +45,17 @@ def test_json_shape_matches_the_contract(reference: Profile) -> None:
                          quality=QualityOptions(missing_share_max=0.05))
     document = comparison.to_dict("train.parquet", "today.parquet")
     assert list(document) == ["reference", "current", "columns", "quality", "drift_share",
-                              "dataset_drift"]
+                              "dataset_drift", "multivariate", "performance"]
     assert document["reference"] == {"rows": 5000, "source": "train.parquet"}
     assert document["current"] == {"rows": 2000, "source": "today.parquet"}
     assert [list(c) for c in document["columns"]] == [[
-        "column", "kind", "method", "statistic", "p_value", "threshold", "effect_size", "drifted"
+        "column", "kind", "method", "statistic", "p_value", "threshold", "effect_size", "drifted",
+        "distances", "missing_share",
     ]] * 3
+    assert list(document["columns"][0]["distances"]) == [
+        "psi", "jensenshannon", "hellinger", "wasserstein"]
+    assert list(document["columns"][2]["distances"]) == ["psi", "jensenshannon", "hellinger"]
+    assert document["multivariate"] == [] and document["performance"] is None
     assert list(document["quality"][0]) == ["check", "column", "value", "threshold", "passed"]
     assert document["columns"][0]["column"] == "age" and document["columns"][0]["drifted"] is True
     assert json.loads(json.dumps(document, allow_nan=False)) == document
@@ -74,12 +79,22 @@ def test_metrics(reference: Profile) -> None:
     frame = _data(1000, seed=3, shift=1.0).drop(columns=["income"])
     comparison = compare(reference, _current(reference, frame.assign(extra=1)),
                          quality=QualityOptions(min_rows=5000))
-    assert comparison.metrics() == {
+    metrics = comparison.metrics()
+    assert {k: v for k, v in metrics.items() if "." not in k} == {
         "drift_share": 0.5, "drifted_columns": 1.0, "compared_columns": 2.0,
         "failed_quality_checks": 2.0, "missing_columns": 1.0, "extra_columns": 1.0,
         "rows": 1000.0, "reference_rows": 5000.0, "dataset_drift": 1.0,
     }
     assert comparison.extra_columns == ("extra",)
+    age, state = comparison.columns
+    assert sorted(k for k in metrics if k.startswith("column.age.")) == sorted(
+        f"column.age.{s}" for s in ("statistic", "p_value", "effect_size", "drifted", "psi",
+                                    "jensenshannon", "hellinger", "wasserstein", "missing_share"))
+    assert "column.state.wasserstein" not in metrics
+    assert metrics["column.age.drifted"] == 1.0 and metrics["column.state.drifted"] == 0.0
+    assert metrics["column.age.p_value"] == age.p_value
+    assert metrics["column.state.psi"] == state.distances["psi"]
+    assert not [k for k in metrics if k.startswith(("prediction.", "performance."))]
 
 
 def test_no_drift_on_data_like_the_reference(reference: Profile) -> None:

@@ -198,7 +198,7 @@ def test_kind_inference_and_forced_categorical() -> None:
     """Booleans are categorical; `categorical` forces a kind; 3.0 and 3 are one category."""
     frame = pd.DataFrame({"flag": [True, False, True], "zip": [3.0, 3.0, 7.5], "n": [1, 2, 3]})
     profile = build_profile([frame], categorical=["zip"])
-    assert profile.columns["flag"].kind == "categorical"
+    assert profile.columns["flag"].kind == "boolean"
     assert profile.columns["n"].kind == "numeric"
     zip_column = profile.columns["zip"].categorical
     assert zip_column is not None and dict(zip_column.counts) == {"3": 2, "7.5": 1}
@@ -386,7 +386,7 @@ def test_json_round_trip_and_hash() -> None:
         profile.content_hash()
     )
     assert build_profile([_frame(3001)]).content_hash() != profile.content_hash()
-    assert profile.to_dict()["format_version"] == FORMAT_VERSION == 1
+    assert profile.to_dict()["format_version"] == FORMAT_VERSION == 2
 
 
 def test_unknown_format_version_is_rejected() -> None:

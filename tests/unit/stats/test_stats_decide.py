@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 
 from monitor.compare import DriftOptions, compare
-from monitor.profiles import Profile, build_profile
+from monitor.profiles import ColumnProfile, Profile, build_profile
 from monitor.stats import (
     StatResult,
     Trial,
     adjust_p_values,
     auto_method,
+    choose_auto,
     dataset_drift,
     decide_drift,
     drift_share,
@@ -75,11 +76,45 @@ def test_effect_floors() -> None:
 
 
 def test_auto_method_by_kind() -> None:
-    """auto uses KS for numeric and chi-square for categorical columns."""
-    assert auto_method("numeric").name == "ks"
-    assert auto_method("categorical").name == "chisquare"
-    with pytest.raises(ValueError, match="no automatic method for column kind 'text'"):
-        auto_method("text")
+    """auto uses KS for numbers (times, lengths) and chi-square for categories (booleans)."""
+    assert [auto_method(k).name for k in ("numeric", "datetime", "text")] == ["ks"] * 3
+    assert [auto_method(k).name for k in ("categorical", "boolean")] == ["chisquare"] * 2
+    with pytest.raises(ValueError, match="no automatic method for column kind 'colour'"):
+        auto_method("colour")
+
+
+def _pair(reference: pd.DataFrame, current: pd.DataFrame, column: str
+          ) -> tuple[ColumnProfile, ColumnProfile]:
+    ref = build_profile([reference])
+    return ref.columns[column], build_profile([current], reference=ref).columns[column]
+
+
+def test_choose_auto_by_values_and_counts() -> None:
+    """Few distinct numbers → chi-square; small binary tables → Fisher; else KS / chi-square."""
+    rng = np.random.default_rng(4)
+    counts = pd.DataFrame({"n": rng.integers(0, 5, 500)})
+    assert choose_auto(*_pair(counts, counts, "n")).name == "chisquare"
+    smooth = pd.DataFrame({"x": rng.normal(size=500)})
+    assert choose_auto(*_pair(smooth, smooth, "x")).name == "ks"
+    small = pd.DataFrame({"b": [True] * 9 + [False] * 3})
+    assert choose_auto(*_pair(small, small.iloc[:6], "b")).name == "fisher"
+    large = pd.DataFrame({"b": [True] * 90 + [False] * 30})
+    assert choose_auto(*_pair(large, large, "b")).name == "chisquare"
+    many = pd.DataFrame({"c": list("abc") * 3})
+    assert choose_auto(*_pair(many, many, "c")).name == "chisquare"
+
+
+def test_min_effect_sets_the_floor_of_any_method() -> None:
+    """min_effect overrides auto's floor and adds one to explicit methods."""
+    ks = get_method("ks")
+    result = StatResult("ks", 0.2, 1e-9, 0.08)
+    assert decide_drift([Trial(result, ks, 0.05, auto=True)])[0].drifted
+    assert not decide_drift([Trial(result, ks, 0.05, auto=True, min_effect=0.1)])[0].drifted
+    assert not decide_drift([Trial(result, ks, 0.05, min_effect=0.1)])[0].drifted
+    psi_method = get_method("psi")
+    distance = StatResult("psi", 0.3, None, 0.3)
+    assert decide_drift([Trial(distance, psi_method, 0.1, min_effect=0.2)])[0].drifted
+    assert not decide_drift([Trial(distance, psi_method, 0.1, min_effect=0.5)])[0].drifted
 
 
 def test_drift_share_and_dataset_drift() -> None:

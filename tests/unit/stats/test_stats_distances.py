@@ -1,15 +1,24 @@
-"""Tests of PSI and Jensen–Shannon on histograms and category counts."""
+"""Tests of PSI, Jensen–Shannon, Hellinger, KL and total variation on frequency tables."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 from scipy.spatial import distance as spd
 
 from monitor.errors import ProfileError
 from monitor.profiles import build_profile
-from monitor.stats import JensenShannon, PopulationStabilityIndex, psi
+from monitor.stats import (
+    Hellinger,
+    JensenShannon,
+    KullbackLeibler,
+    PopulationStabilityIndex,
+    TotalVariation,
+    kl_divergence,
+    psi,
+)
 from monitor.stats.distances import PSI_EPSILON
 
 
@@ -102,3 +111,55 @@ def test_histograms_on_other_edges_are_refused() -> None:
     reference, current = build_profile([ref_frame]), build_profile([cur_frame])
     with pytest.raises(ProfileError, match=r"ProfileBuilder\(reference=\.\.\.\)"):
         PopulationStabilityIndex().score(reference.columns["x"], current.columns["x"])
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray, object, object]:
+    reference, current = _numeric_pair()
+    ref = build_profile([reference], bins=10)
+    cur = build_profile([current], reference=ref)
+    ref_column, cur_column = ref.columns["x"], cur.columns["x"]
+    assert ref_column.numeric is not None and cur_column.numeric is not None
+    return (ref_column.numeric.counts.astype(float), cur_column.numeric.counts.astype(float),
+            ref_column, cur_column)
+
+
+def test_hellinger_equals_textbook_formula() -> None:
+    """H = ||√p − √q||₂ / √2 on the histogram shares (scipy's euclidean on square roots)."""
+    ref, cur, ref_column, cur_column = _tables()
+    p, q = ref / ref.sum(), cur / cur.sum()
+    expected = spd.euclidean(np.sqrt(p), np.sqrt(q)) / np.sqrt(2)
+    assert Hellinger().score(ref_column, cur_column).statistic == pytest.approx(expected,
+                                                                                 rel=1e-9)
+
+
+def test_kl_equals_scipy_entropy_with_the_epsilon_floor() -> None:
+    """KL(a‖e) equals scipy.stats.entropy on the shares raised to PSI_EPSILON; PSI = KL + KL."""
+    ref, cur, ref_column, cur_column = _tables()
+    e = np.maximum(ref / ref.sum(), PSI_EPSILON)
+    a = np.maximum(cur / cur.sum(), PSI_EPSILON)
+    expected = float(np.sum(a * np.log(a / e)))
+    result = KullbackLeibler().score(ref_column, cur_column).statistic
+    assert result == pytest.approx(expected, rel=1e-12)
+    assert result == pytest.approx(sps.entropy(a, e) if np.isclose(a.sum(), 1) else expected,
+                                   rel=1e-6)
+    assert psi(ref, cur) == pytest.approx(kl_divergence(ref, cur) + kl_divergence(cur, ref),
+                                          rel=1e-12)
+
+
+def test_total_variation_on_categories() -> None:
+    """TVD is half the L1 distance of the shares: a 5-point move scores 0.05."""
+    ref = build_profile([pd.DataFrame({"c": ["a"] * 50 + ["b"] * 50})])
+    cur = build_profile([pd.DataFrame({"c": ["a"] * 45 + ["b"] * 55})], reference=ref)
+    result = TotalVariation().score(ref.columns["c"], cur.columns["c"])
+    assert result.statistic == pytest.approx(0.05) and result.p_value is None
+
+
+def test_new_distances_are_zero_on_identical_data_and_bounded() -> None:
+    """Identical data scores 0; disjoint categories score Hellinger 1 and TVD 1."""
+    same = build_profile([pd.DataFrame({"c": list("abcab")})])
+    other = build_profile([pd.DataFrame({"c": list("xyz")})])
+    for method in (Hellinger(), KullbackLeibler(), TotalVariation()):
+        assert method.score(same.columns["c"], same.columns["c"]).statistic == pytest.approx(0.0)
+    assert Hellinger().score(same.columns["c"], other.columns["c"]).statistic == pytest.approx(1)
+    tvd = TotalVariation().score(same.columns["c"], other.columns["c"]).statistic
+    assert tvd == pytest.approx(1)

@@ -1,0 +1,83 @@
+"""The ``monitor compare`` command: two data sets compared, no database needed.
+
+Kept apart from the other commands so that it imports only the statistics
+core and the file source: no database driver, migrations, HTTP client or
+scheduler, which would cost a second of start-up on every ad-hoc comparison.
+A stored profile named as REFERENCE opens the store only then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import threading
+from pathlib import Path
+
+from monitor.errors import MonitorError, ProfileError
+from monitor.profiles import Profile, ProfileBuilder, build_profile
+from monitor.settings import Settings
+from monitor.sources.files import FileSource
+
+__all__ = ["cmd_compare"]
+
+EXIT_OK, EXIT_FINDINGS = 0, 1
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    """Compare two data sets; exit 1 when something drifted or a check failed."""
+    # The statistics (scipy) take a second to import; the profiles need none of it, so
+    # import them on the side while the reference is read.
+    warm = threading.Thread(target=importlib.import_module, args=("monitor.report",),
+                            daemon=True)
+    warm.start()
+    reference = _load_reference(args, settings)
+    warm.join()
+    from monitor.compare import DriftOptions, compare
+    from monitor.quality import QualityOptions
+    from monitor.report import render_json, render_table
+
+    current_source = FileSource(FileSource.Config(path=args.current))  # type: ignore[call-arg]
+    builder = ProfileBuilder(reference=reference, exclude=args.exclude)
+    for chunk in current_source.read():
+        builder.update(chunk)
+    try:
+        options = DriftOptions(method=args.method, threshold=args.threshold,
+                               correction=args.correction)
+        comparison = compare(reference, builder.build(), options, QualityOptions())
+    except ValueError as exc:
+        raise MonitorError(str(exc)) from exc
+    render = render_json if args.format == "json" else render_table
+    print(render(comparison, args.reference, args.current))
+    failed = any(c.drifted for c in comparison.columns) or any(
+        not q.passed for q in comparison.quality)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _load_reference(args: argparse.Namespace, settings: Settings) -> Profile:
+    path = Path(args.reference)
+    if path.exists() and path.suffix == ".json" and _is_profile_json(path):
+        return Profile.from_dict(json.loads(path.read_text()))
+    if path.exists() or any(ch in args.reference for ch in "/\\*?") or path.suffix:
+        source = FileSource(FileSource.Config(path=str(path)))  # type: ignore[call-arg]
+        return build_profile(source.read(), categorical=args.categorical, exclude=args.exclude)
+    from monitor.store import open_store  # only for a stored profile's name
+
+    store = open_store(settings.database_url)
+    try:
+        stored = store.get_profile(args.reference)
+    finally:
+        store.close()
+    if stored is None:
+        raise ProfileError(f"REFERENCE '{args.reference}' is neither a file nor a profile "
+                           f"stored in {settings.database_url.split('://')[0]} database")
+    return Profile.from_dict(stored.body)
+
+
+def _is_profile_json(path: Path) -> bool:
+    try:
+        with path.open() as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return '"format_version"' in head

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from monitor.errors import ProfileError, SourceError
-from monitor.options import check_columns, profile_exclusions
+from monitor.options import check_columns, column_kinds, profile_exclusions
 from monitor.profiles import Profile, build_profile
 from monitor.rules.schema import MonitorSpec
 from monitor.sources.files import FileSource
@@ -33,11 +33,13 @@ class Reference:
 
 
 def profile_file(
-    path: Path, *, categorical: list[str], exclude: list[str], fmt: str = "auto"
+    path: Path, *, categorical: list[str], exclude: list[str], fmt: str = "auto",
+    kinds: dict[str, str] | None = None, segments: list[str] | None = None,
 ) -> Profile:
     """Profile a CSV, Parquet or JSONL file (or glob), chunk by chunk."""
     source = FileSource(FileSource.Config(path=str(path), format=fmt))  # type: ignore[arg-type]
-    return build_profile(source.read(), categorical=categorical, exclude=exclude)
+    return build_profile(source.read(), categorical=categorical, exclude=exclude, kinds=kinds,
+                         segments=segments or ())
 
 
 class ReferenceResolver:
@@ -78,14 +80,16 @@ class ReferenceResolver:
             raise SourceError(f"reference file '{path}' of monitor '{spec.name}' cannot be "
                               f"read: {exc.strerror}") from exc
         exclude = profile_exclusions(spec)
+        kinds = column_kinds(spec)
         key = (str(path), stat.st_size, stat.st_mtime_ns,
-               tuple(spec.columns.categorical), tuple(exclude))
+               tuple(spec.columns.categorical), tuple(exclude), tuple(sorted(kinds.items())),
+               tuple(spec.segments))
         with self._lock:
             cached = self._files.get(key)
             if cached is not None:
                 return cached
             profile = profile_file(path, categorical=list(spec.columns.categorical),
-                                   exclude=exclude)
+                                   exclude=exclude, kinds=kinds, segments=list(spec.segments))
             stored = self.store.save_profile(f"{spec.name}.reference", profile.to_dict(),
                                              profile.content_hash(), profile.rows, self.clock())
             reference = Reference(stored.name, stored.version, profile)

@@ -1,16 +1,23 @@
-"""SQL source: any database SQLAlchemy reaches, read in bounded chunks.
+"""SQL source: any database SQLAlchemy reaches, read in bounded chunks or profiled in place.
 
 Either a table and its timestamp column (the window becomes a WHERE clause
 built with SQLAlchemy Core), or a query with ``:start`` and ``:end`` bind
 parameters. Values are always bound, never formatted into the SQL text.
 Rows stream through a server-side cursor where the driver has one.
+
+A table source on PostgreSQL or SQLite profiles its windows inside the
+database by default (``profile_in_database``, see ``monitor.sources.pushdown``):
+only aggregates and a bounded sample travel. ``timeout`` bounds every
+statement on PostgreSQL, and the connection attempt everywhere it can.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import pandas as pd
@@ -19,13 +26,20 @@ from pydantic import Field, model_validator
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchTableError, SQLAlchemyError
 
-from monitor.errors import SourceError
-from monitor.sources.base import Source, SourceConfig
-from monitor.sources.timestamps import filter_window
+from monitor.errors import MonitorError, SourceError
+from monitor.profiles import Profile
+from monitor.sources.base import ProfileRequest, Source, SourceConfig
+from monitor.sources.pushdown import profile_table
+from monitor.sources.timestamps import filter_window, require_times
 
-__all__ = ["SqlSource", "safe_url"]
+__all__ = ["PUSHDOWN_DIALECTS", "SqlSource", "safe_url"]
+
+log = logging.getLogger(__name__)
 
 _PARAMETER = re.compile(r"(?<![:\w]):(start|end)\b")
+PUSHDOWN_DIALECTS = ("postgresql", "sqlite")
+"""Databases whose table windows are profiled in place."""
+_CONNECT_TIMEOUT = 10
 
 
 def safe_url(url: str) -> str:
@@ -48,6 +62,12 @@ class SqlSource(Source):
         query: str | None = Field(default=None,
                                   description="SELECT with :start and :end parameters")
         chunk_size: int = Field(default=50_000, gt=0)
+        profile_in_database: bool = Field(
+            default=True, description="profile a table's windows inside the database "
+            "(PostgreSQL, SQLite); false reads the rows")
+        timeout: float | None = Field(
+            default=300.0, gt=0, description="seconds one statement may take (PostgreSQL) "
+            "before the run fails; null for no limit")
 
         @model_validator(mode="after")
         def _table_or_query(self) -> SqlSource.Config:
@@ -69,42 +89,114 @@ class SqlSource(Source):
         self, start: datetime | None = None, end: datetime | None = None
     ) -> Iterator[pd.DataFrame]:
         """Yield the rows in ``[start, end)`` in chunks of ``chunk_size`` rows."""
+        self.counter.reset()
+        with self._connection() as conn:
+            statement, params = self._statement(conn, start, end)
+            streamed = conn.execution_options(stream_results=True,
+                                              max_row_buffer=self.config.chunk_size)
+            result = streamed.execute(statement, params)
+            names = list(result.keys())
+            for rows in result.partitions(self.config.chunk_size):
+                frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+                if self.config.query is not None and self.config.timestamp:
+                    # A query's own WHERE may be looser than the window: enforce it, and count.
+                    frame = self._window(frame, start, end)
+                else:
+                    self.counter.add(rows=len(frame))
+                if len(frame):
+                    yield frame
+        if self.config.query is not None and self.config.timestamp:
+            require_times(self.counter.stats, self.config.timestamp, self.describe())
+
+    def profile_window(
+        self, start: datetime, end: datetime, request: ProfileRequest
+    ) -> Profile | None:
+        """The window's profile computed by the database (table sources), or None."""
+        if self.config.table is None or not self.config.profile_in_database:
+            return None
+        backend = _backend(self.config.url)
+        if backend not in PUSHDOWN_DIALECTS:
+            log.debug("%s: no push-down on %s; reading the rows", self.describe(), backend)
+            return None
+        self.counter.reset()
+        with self._connection(snapshot=True) as conn:
+            table, column = self._table_and_column(conn)
+            bounds = _bounds(conn, start, end)
+            profile = profile_table(conn, table, column, bounds["start"], bounds["end"],
+                                    request, chunk_size=self.config.chunk_size)
+        if profile is not None:
+            self.counter.add(rows=profile.rows)
+        return profile
+
+    def newest(self, now: datetime, within: timedelta) -> datetime | None:
+        """The latest timestamp at or before ``now``: an indexed ``max`` for a table."""
+        if self.config.table is None:
+            return super().newest(now, within)
+        with self._connection() as conn:
+            _table, column = self._table_and_column(conn)
+            statement = sa.select(sa.func.max(column)).where(column <= sa.bindparam("now"))
+            value = conn.execute(statement, {"now": _bind_time(conn, now)}).scalar()
+        return _as_utc(value)
+
+    def count_rows(self, start: datetime, end: datetime) -> int | None:
+        """Rows of a table in ``[start, end)``, counted with the timestamp index."""
+        if self.config.table is None:
+            return None
+        with self._connection() as conn:
+            table, column = self._table_and_column(conn)
+            statement = (sa.select(sa.func.count()).select_from(table)
+                         .where(column >= sa.bindparam("start"), column < sa.bindparam("end")))
+            return int(conn.execute(statement, _bounds(conn, start, end)).scalar() or 0)
+
+    @contextmanager
+    def _connection(self, *, snapshot: bool = False) -> Iterator[sa.Connection]:
+        """A connection with the statement timeout set; SQL errors become SourceErrors."""
         engine = self._engine()
         try:
             with engine.connect() as conn:
-                statement, params = self._statement(conn, start, end)
-                streamed = conn.execution_options(stream_results=True,
-                                                  max_row_buffer=self.config.chunk_size)
-                result = streamed.execute(statement, params)
-                names = list(result.keys())
-                for rows in result.partitions(self.config.chunk_size):
-                    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
-                    if self.config.query is not None and self.config.timestamp:
-                        # A query's own WHERE may be looser than the window: enforce it.
-                        frame = self._window(frame, start, end)
-                    if len(frame):
-                        yield frame
-        except SourceError:
+                if snapshot and conn.dialect.name == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ",
+                                                  postgresql_readonly=True)
+                    # Compiling a few hundred aggregates costs more than it saves on one pass.
+                    conn.execute(sa.text("SELECT set_config('jit', 'off', true)"))
+                if self.config.timeout and conn.dialect.name == "postgresql":
+                    milliseconds = str(int(self.config.timeout * 1000))
+                    conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
+                                 {"ms": milliseconds})
+                yield conn
+        except MonitorError:
             raise
         except SQLAlchemyError as exc:
-            raise SourceError(f"query on {self.describe()} failed: {_reason(exc)}") from exc
+            raise SourceError(f"query on {self.describe()} failed: {self._reason(exc)}") from exc
         finally:
             engine.dispose()
 
     def _engine(self) -> Engine:
         try:
-            return sa.create_engine(self.config.url)
+            url = make_url(self.config.url)
+            connect_args: dict[str, Any] = {}
+            if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+                connect_args["connect_timeout"] = _CONNECT_TIMEOUT
+            return sa.create_engine(url, connect_args=connect_args)
         except (ArgumentError, ImportError, ValueError) as exc:
             raise SourceError(f"bad database URL {safe_url(self.config.url)}: {exc}") from exc
 
     def _statement(
         self, conn: sa.Connection, start: datetime | None, end: datetime | None
     ) -> tuple[sa.Executable, dict[str, Any]]:
-        naive = conn.dialect.name == "sqlite"  # SQLite compares timestamps as text, in UTC
-        bounds = {k: _bind(v, naive) for k, v in (("start", start), ("end", end))}
+        bounds = _bounds(conn, start, end)
         if self.config.query is not None:
             wanted = set(_PARAMETER.findall(self.config.query))
             return sa.text(self.config.query), {k: v for k, v in bounds.items() if k in wanted}
+        table, column = self._table_and_column(conn)
+        select = sa.select(table)
+        if start is not None:
+            select = select.where(column >= sa.bindparam("start"))
+        if end is not None:
+            select = select.where(column < sa.bindparam("end"))
+        return select.order_by(column), {k: v for k, v in bounds.items() if v is not None}
+
+    def _table_and_column(self, conn: sa.Connection) -> tuple[sa.Table, sa.Column[Any]]:
         table = self._table(conn)
         column = table.c.get(self.config.timestamp or "")
         if column is None:
@@ -112,12 +204,8 @@ class SqlSource(Source):
                 f"timestamp column '{self.config.timestamp}' is not in table "
                 f"'{self.config.table}' (its columns: {', '.join(table.c.keys())})"
             )
-        select = sa.select(table)
-        if start is not None:
-            select = select.where(column >= sa.bindparam("start"))
-        if end is not None:
-            select = select.where(column < sa.bindparam("end"))
-        return select.order_by(column), {k: v for k, v in bounds.items() if v is not None}
+        _check_time_type(column, conn.dialect.name, self.config.table or "")
+        return table, column
 
     def _table(self, conn: sa.Connection) -> sa.Table:
         name = self.config.table or ""
@@ -134,13 +222,59 @@ class SqlSource(Source):
         if column not in frame.columns:
             raise SourceError(f"timestamp column '{column}' is not among the query's "
                               f"columns ({', '.join(map(str, frame.columns))})")
-        return filter_window(frame, column, start, end, where=self.describe())
+        return filter_window(frame, column, start, end, where=self.describe(),
+                             counter=self.counter)
+
+    def _reason(self, exc: SQLAlchemyError) -> str:
+        text = _reason(exc)
+        if "statement timeout" in text:
+            text += f" (source.timeout is {self.config.timeout:g} s)"
+        return text
 
 
-def _bind(value: datetime | None, naive: bool) -> datetime | None:
-    if value is None or not naive:
+def _check_time_type(column: sa.Column[Any], dialect: str, table: str) -> None:
+    """A table's timestamp column must hold times (SQLite also keeps them as text)."""
+    sql_type = column.type
+    if isinstance(sql_type, sa.DateTime | sa.Date):
+        return
+    if dialect == "sqlite" and isinstance(sql_type, sa.String | sa.types.NullType):
+        return
+    raise SourceError(
+        f"timestamp column '{column.name}' of table '{table}' is {sql_type}, not a time: "
+        "name a timestamp column in source.timestamp, or convert it with a query source"
+    )
+
+
+def _bounds(
+    conn: sa.Connection, start: datetime | None, end: datetime | None
+) -> dict[str, datetime | None]:
+    """The window bounds as the database compares them."""
+    return {"start": _bind_time(conn, start), "end": _bind_time(conn, end)}
+
+
+def _bind_time(conn: sa.Connection, value: datetime | None) -> datetime | None:
+    """A time as the database compares it: naive UTC on SQLite, which keeps text."""
+    if value is None or conn.dialect.name != "sqlite":
         return value
-    return value.replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _as_utc(value: object) -> datetime | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value) if not isinstance(value, str) else pd.to_datetime(
+        value, utc=True, errors="coerce")
+    if pd.isna(stamp):
+        return None
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime(warn=False)
+
+
+def _backend(url: str) -> str:
+    try:
+        return make_url(url).get_backend_name()
+    except ArgumentError:
+        return "unknown"
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -20,6 +20,7 @@ from monitor.profiles import build_profile
 from monitor.rules.loader import load_rules
 from monitor.runner import Runner
 from monitor.store import open_store
+from monitor.store.leases import Leases
 from monitor.windows import Window
 
 pytestmark = pytest.mark.integration
@@ -166,5 +167,128 @@ def test_racing_runners_store_one_run(setup):
     for t in threads:
         t.join()
     other.close()
-    assert sorted(o.status for o in outcomes) == ["ok", "skipped"]
+    # The loser finds the window leased, or already stored if the winner was that quick.
+    assert sorted(o.status for o in outcomes) in (["leased", "ok"], ["ok", "skipped"])
     assert len(store.runs("scores")) == 1
+    assert len(store.outbox()) == 0
+
+
+# --- leases, order, read checks, push-down ---------------------------------------------------
+
+
+def test_window_leased_elsewhere_is_skipped_then_taken_over(setup):
+    """A live lease of another process skips the window; once expired it is taken over."""
+    store, rules, _, _ = setup
+    spec = rules.monitor("scores")
+    now = T0 + 10 * HOUR
+    runner = Runner(store, clock=lambda: now, lease=timedelta(minutes=1))
+    Leases(store.engine).claim("scores", window(0).start, window(0).end, "killed-host:1", now,
+                               timedelta(minutes=5))
+    leased = runner.run_window(spec, window(0))
+    assert leased.status == "leased" and "killed-host:1" in (leased.error or "")
+    assert store.runs("scores") == []
+    later = Runner(store, clock=lambda: now + timedelta(minutes=5))
+    assert later.run_window(spec, window(0)).status == "ok"
+    assert Leases(store.engine).held("scores") == []  # released after storing
+
+
+def test_run_due_stops_at_a_leased_window_and_keeps_order(setup):
+    """Windows after one leased elsewhere wait, so the watermark never jumps a window."""
+    store, rules, _, _ = setup
+    spec = rules.monitor("scores")
+    now = T0 + 5 * HOUR
+    Runner(store, clock=lambda: now).run_window(spec, window(0))  # watermark: end of hour 0
+    Leases(store.engine).claim("scores", window(1).start, window(1).end, "other", now,
+                               timedelta(minutes=5))
+    runner = Runner(store, clock=lambda: now)
+    outcomes = runner.run_due(spec, limit=10)
+    assert [(o.window, o.status) for o in outcomes] == [(window(1), "leased")]
+    # Called window by window, as a scheduler loop may: later windows wait too.
+    assert runner.run_window(spec, window(2)).status == "leased"
+    assert store.last_window_end("scores") == T0 + HOUR
+    Leases(store.engine).release("scores", window(1).start, window(1).end, "other")
+    outcomes = runner.run_due(spec, limit=2)
+    assert [(o.window, o.status) for o in outcomes] == [(window(1), "ok"), (window(2), "ok")]
+
+
+def test_catch_up_is_bounded_per_call(setup):
+    """After a gap, run_due processes at most `limit` windows, oldest first, and resumes."""
+    store, rules, _, _ = setup
+    spec = rules.monitor("scores")
+    runner = Runner(store, clock=lambda: T0 + 5 * HOUR)
+    store_first = runner.run_window(spec, window(0))
+    assert store_first.status == "ok"
+    first = runner.run_due(spec, limit=2)
+    assert [o.window for o in first] == [window(1), window(2)]
+    second = runner.run_due(spec, limit=2)
+    assert [o.window for o in second] == [window(3), window(4)]
+    assert runner.run_due(spec, limit=2) == []
+
+
+RULES_CHECKS = RULES.replace(
+    "    columns: {{categorical: [segment]}}\n",
+    "    columns: {{categorical: [segment]}}\n"
+    "    quality: {{volume: {{min: 0.8, max: 1.25, history: 3}}, max_staleness: 30m}}\n")
+
+
+def test_volume_and_staleness_results_are_stored(setup):
+    """Volume against the median of earlier windows, and staleness at run time, are results."""
+    store, _, rules_path, url = setup
+    rules_path.write_text(RULES_CHECKS.format(url=url, table="prediction_log"))
+    spec = load_rules([rules_path], env={}).monitor("scores")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # hour 4 loses half its rows
+        conn.execute(sa.text("DELETE FROM prediction_log WHERE logged_at >= :a AND "
+                             "logged_at < :b AND score > 0"), {"a": window(4).start,
+                                                                "b": window(4).end})
+    engine.dispose()
+    runner = Runner(store, clock=lambda: T0 + 5 * HOUR + timedelta(minutes=10))
+    outcomes = [runner.run_window(spec, window(i)) for i in range(5)]
+    assert [o.status for o in outcomes] == ["ok"] * 5
+    checks = [{r.check: r for r in store.results(o.run_id)} for o in outcomes]
+    assert "volume_ratio" not in checks[2]  # two earlier windows: no expectation yet
+    assert checks[3]["volume_ratio"].value == pytest.approx(1.0) and checks[3][
+        "volume_ratio"].passed
+    low = checks[4]["volume_ratio"]
+    assert low.value == pytest.approx(outcomes[4].rows / 800) and not low.passed
+    assert "volume_ratio" in outcomes[4].quality_failed
+    staleness = checks[4]["staleness_seconds"]
+    assert 600 <= staleness.value <= 610 and staleness.threshold == 1800 and staleness.passed
+
+
+def test_query_source_reports_rows_left_out(setup):
+    """A query wider than the window: rows outside it and bad timestamps become results."""
+    store, _, rules_path, url = setup
+    rules = RULES.format(url=url, table="prediction_log").replace(
+        "table: prediction_log", 'query: "SELECT * FROM prediction_log"')
+    rules_path.write_text(rules)
+    spec = load_rules([rules_path], env={}).monitor("scores")
+    outcome = Runner(store).run_window(spec, window(1))
+    assert outcome.status == "ok" and outcome.rows == 800
+    results = {r.check: r for r in store.results(outcome.run_id) if r.column is None}
+    assert results["outside_window_rows"].value == 4 * 800
+    assert results["outside_window_rows"].passed
+
+
+def test_pushdown_and_pulled_runs_store_the_same_results(setup, caplog):
+    """A table profiled in the database gives the results reading the rows gives."""
+    caplog.set_level("DEBUG", logger="monitor.sources.collect")
+    store, _, rules_path, url = setup
+    text = RULES.format(url=url, table="prediction_log")
+    pulled = text.replace("chunk_size: 500}", "chunk_size: 500, profile_in_database: false}")
+    rules_path.write_text(text + pulled.split("monitors:\n", 1)[1].replace(
+        "name: scores", "name: scores-pulled"))
+    rules = load_rules([rules_path], env={})
+    runner = Runner(store)
+    pushed = runner.run_window(rules.monitor("scores"), window(1))
+    assert "window profiled in place: 800 rows" in caplog.text
+    caplog.clear()
+    read = runner.run_window(rules.monitor("scores-pulled"), window(1))
+    assert "profiled in place" not in caplog.text
+    a = [(r.check, r.column, r.statistic, r.p_value, r.value) for r in store.results(pushed.run_id)]
+    b = [(r.check, r.column, r.statistic, r.p_value, r.value) for r in store.results(read.run_id)]
+    assert len(a) == len(b) > 0
+    for x, y in zip(a, b, strict=True):
+        assert x[:2] == y[:2]
+        for got, want in zip(x[2:], y[2:], strict=True):
+            assert got == (None if want is None else pytest.approx(want, rel=1e-9, abs=1e-12))

@@ -1,6 +1,6 @@
 """The file source on real CSV, JSONL and Parquet files."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -124,3 +124,70 @@ def test_unknown_suffix(tmp_path):
     (tmp_path / "logs.txt").write_text("a,b\n1,2\n")
     with pytest.raises(SourceError, match="cannot tell the format"):
         read(tmp_path / "logs.txt")
+
+
+def test_rows_left_out_are_counted(tmp_path):
+    """A file holding other hours: rows outside the window, bad and missing times are counted."""
+    frame = logs().assign(ts=lambda f: f.ts.astype(str))
+    frame.loc[70, "ts"] = "not a time"
+    frame.loc[71, "ts"] = None
+    frame.to_csv(tmp_path / "logs.csv", index=False)
+    source = FileSource(FileSource.Config(path=str(tmp_path / "logs.csv"), timestamp="ts"))
+    assert sum(len(c) for c in source.read(START, END)) == 58
+    stats = source.read_stats()
+    assert (stats.rows, stats.outside_window, stats.unparseable_timestamps,
+            stats.missing_timestamps) == (58, 60, 1, 1)
+
+
+def test_a_timestamp_column_without_times_fails(tmp_path):
+    """When no value of the timestamp column is a time, the read fails instead of being empty."""
+    logs().assign(ts="soon").to_csv(tmp_path / "logs.csv", index=False)
+    with pytest.raises(SourceError, match="holds no readable time"):
+        read(tmp_path / "logs.csv")
+
+
+def hive(root, hours=range(8, 12), row_group_size=15):
+    """A hive-partitioned dataset: date=YYYY-MM-DD/hour=HH/part.parquet, 60 rows an hour."""
+    stamps = pd.date_range("2026-11-24T08:00:00Z", periods=60 * len(hours), freq="1min")
+    frame = pd.DataFrame({"ts": stamps, "x": range(len(stamps))})
+    for hour in hours:
+        part = frame[frame.ts.dt.hour == hour]
+        folder = root / "date=2026-11-24" / f"hour={hour:02d}"
+        folder.mkdir(parents=True)
+        part.to_parquet(folder / "part.parquet", index=False, row_group_size=row_group_size)
+    return frame
+
+
+def test_hive_dataset_reads_only_the_window_partitions_and_row_groups(tmp_path):
+    """Partitions outside the window are pruned, and inside, row groups by their statistics."""
+    hive(tmp_path / "logs")
+    config = FileSource.Config(path="logs", timestamp="ts", partitioning="hive",
+                               partitions={"date": "%Y-%m-%d", "hour": "%H"})
+    source = FileSource(config, base_dir=tmp_path)
+    start, end = START + timedelta(minutes=15), END  # 10:15 to 11:00
+    planned = source.plan(start, end)
+    assert {str(f.partition_expression) for f in planned} == {
+        '((date == "2026-11-24") and (hour == 10))'}
+    assert len(planned) == 3  # of the hour's four row groups of 15 rows, 10:00-10:14 is skipped
+    frame = pd.concat(source.read(start, end))
+    assert list(frame["x"]) == list(range(135, 180))
+    assert list(frame.columns) == ["ts", "x"]  # time partition keys are not data
+    assert source.read_stats().rows == 45
+
+
+def test_hive_partition_key_must_exist(tmp_path):
+    """A partition key the dataset does not have is named with the dataset's fields."""
+    hive(tmp_path / "logs", hours=[10])
+    source = FileSource(FileSource.Config(path=str(tmp_path / "logs"), timestamp="ts",
+                                          partitioning="hive", partitions={"day": "%Y-%m-%d"}))
+    with pytest.raises(SourceError, match=r"partition key 'day'.*ts, x, date, hour"):
+        list(source.read(START, END))
+
+
+def test_newest_row_of_files(tmp_path):
+    """newest() finds the latest timestamp at or before now."""
+    logs().to_parquet(tmp_path / "logs.parquet", index=False)
+    source = FileSource(FileSource.Config(path=str(tmp_path / "logs.parquet"), timestamp="ts"))
+    assert source.newest(END + timedelta(hours=1), timedelta(hours=3)) == END - timedelta(
+        minutes=1)
+    assert source.newest(START + timedelta(seconds=30), timedelta(hours=3)) == START

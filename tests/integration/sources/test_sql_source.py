@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -103,3 +104,55 @@ def test_config_needs_table_or_query():
         SqlSource.Config(url="sqlite://", table="t", query="SELECT 1", timestamp="ts")
     with pytest.raises(ValueError, match="needs 'timestamp'"):
         SqlSource.Config(url="sqlite://", table="t")
+
+
+def test_timestamp_column_that_is_not_a_time(logs_url):
+    """A table's timestamp column of a non-time type fails with its type and what to do."""
+    source = SqlSource(SqlSource.Config(url=logs_url, table="prediction_log", timestamp="score"))
+    with pytest.raises(SourceError, match=r"'score' of table 'prediction_log' is .*not a time"):
+        read_all(source)
+
+
+def test_query_rows_outside_the_window_are_counted(logs_url):
+    """A query looser than the window: its extra rows are left out and counted."""
+    source = SqlSource(SqlSource.Config(url=logs_url, query="SELECT * FROM prediction_log",
+                                        timestamp="logged_at"))
+    assert len(read_all(source)) == 60
+    assert source.read_stats().outside_window == 60 and source.read_stats().filtered
+
+
+def test_newest_timestamp_of_a_table(logs_url):
+    """newest() is the latest timestamp at or before now, read with one indexed max."""
+    source = SqlSource(SqlSource.Config(url=logs_url, table="prediction_log",
+                                        timestamp="logged_at"))
+    assert source.newest(END + timedelta(days=1), timedelta(hours=1)) == END - timedelta(
+        minutes=1)
+    assert source.newest(START, timedelta(hours=1)) == START
+    assert source.newest(START - timedelta(days=1), timedelta(hours=1)) is None
+
+
+def test_profile_in_database_can_be_turned_off(logs_url):
+    """profile_in_database: false (or a query source) makes the runner read the rows."""
+    from monitor.profiles import build_profile
+    from monitor.sources.base import ProfileRequest
+
+    reference = build_profile([pd.DataFrame({"score": [0.1, 0.9], "state": ["CA", "NY"]})])
+    request = ProfileRequest(reference, ("logged_at", "id"))
+    table = SqlSource(SqlSource.Config(url=logs_url, table="prediction_log",
+                                       timestamp="logged_at"))
+    assert table.profile_window(START, END, request).rows == 60
+    assert table.read_stats().rows == 60 and not table.read_stats().filtered
+    off = SqlSource(SqlSource.Config(url=logs_url, table="prediction_log", timestamp="logged_at",
+                                     profile_in_database=False))
+    assert off.profile_window(START, END, request) is None
+    query = SqlSource(SqlSource.Config(url=logs_url, query="SELECT 1"))
+    assert query.profile_window(START, END, request) is None
+
+
+@pytest.mark.postgres
+def test_statement_timeout_fails_the_read(postgres_schema_url):
+    """A query slower than source.timeout is cancelled and reported with the limit."""
+    source = SqlSource(SqlSource.Config(url=postgres_schema_url, query="SELECT pg_sleep(3) AS x",
+                                        timeout=0.3))
+    with pytest.raises(SourceError, match=r"statement timeout \(source.timeout is 0.3 s\)"):
+        read_all(source)

@@ -1,0 +1,82 @@
+"""Random samples drawn inside the database, for order statistics and the joint sample.
+
+Histograms and moments are exact, but the KS test and its kin need values.
+``row_sample`` draws ``size`` rows of the window uniformly without
+replacement (``ORDER BY random() LIMIT size``); on a large window a
+Bernoulli pre-filter (``WHERE random() < p``, expecting 3 × ``size`` rows)
+spares the database a sort of every row. Given its size, a Bernoulli subset
+is a uniform subset, so the rows kept are a uniform sample of the window.
+The finite values of one column among those rows are a uniform sample of
+that column's finite values; a column with too few of them (many nulls) is
+sampled on its own with ``column_sample``.
+
+These samples come from the database's random generator, so they differ
+from the seeded sample ``ProfileBuilder`` draws from pulled rows, and from
+one run to the next. While a window holds no more rows than the sample
+size, the sample is every value and both ways agree exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+__all__ = ["column_sample", "random_below", "row_sample"]
+
+_PREFILTER_FACTOR = 8  # pre-filter windows holding more than this many times the sample
+
+
+def random_below(dialect: str, share: float) -> sa.ColumnElement[bool]:
+    """A condition true for about ``share`` of the rows, drawn per row."""
+    if dialect == "sqlite":  # random() is a signed 64-bit integer there
+        cut = int(-(2**63) + share * 2**64)
+        return sa.func.random() < sa.literal(min(cut, 2**63 - 1), sa.BigInteger())
+    return sa.func.random() < sa.literal(share, sa.Double())
+
+
+def row_sample(
+    conn: sa.Connection,
+    table: sa.FromClause,
+    where: sa.ColumnElement[bool],
+    columns: Sequence[sa.ColumnElement[Any]],
+    size: int,
+    rows: int,
+    params: dict[str, Any],
+) -> list[tuple[Any, ...]]:
+    """Up to ``size`` rows of ``columns`` drawn uniformly from the ``rows`` rows of the window."""
+    if size <= 0 or rows == 0 or not columns:
+        return []
+    dialect = conn.dialect.name
+    base = sa.select(*columns).select_from(table).where(where)
+    if rows > _PREFILTER_FACTOR * size:
+        share = min(1.0, 3.0 * size / rows)
+        drawn = _fetch(conn, base.where(random_below(dialect, share)), size, params)
+        if len(drawn) == size:
+            return drawn
+    return _fetch(conn, base, size, params)
+
+
+def column_sample(
+    conn: sa.Connection,
+    table: sa.FromClause,
+    where: sa.ColumnElement[bool],
+    value: sa.ColumnElement[float],
+    size: int,
+    params: dict[str, Any],
+) -> np.ndarray:
+    """Up to ``size`` finite values of one column, drawn uniformly (unsorted)."""
+    finite = sa.and_(value > sa.literal(-np.inf, sa.Double()),
+                     value < sa.literal(np.inf, sa.Double()))
+    statement = sa.select(value).select_from(table).where(where, finite)
+    drawn = _fetch(conn, statement, size, params)
+    return np.array([row[0] for row in drawn], dtype=np.float64)
+
+
+def _fetch(
+    conn: sa.Connection, statement: sa.Select[Any], size: int, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    ordered = statement.order_by(sa.func.random()).limit(size)
+    return [tuple(row) for row in conn.execute(ordered, params).all()]

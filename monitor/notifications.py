@@ -1,28 +1,35 @@
-"""Outbox rows for a run's alert transitions: one per transition and notifier.
+"""Outbox rows for a run's alert messages: one per message and notifier, fully dressed.
 
-Each row's idempotency key is derived from the alert, the transition, the
-window and the notifier, so processing the same window twice yields the same
-keys and the outbox's unique key keeps a single copy.
+A message (``alerts.routing.Message``) says which alert instance changed and
+how; this module writes what receivers read: the summary, the drifted
+columns, the labels that identify the alert and its rendered annotations.
+Each row's idempotency key is derived from the instance, the status, the
+reason, the window and the notifier, so processing the same window twice
+yields the same keys and the outbox's unique key keeps a single copy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from monitor import plugins
 from monitor.alerts.notifiers.base import Notifier
-from monitor.alerts.payload import build_payload, idempotency_key
+from monitor.alerts.payload import build_payload, format_time, idempotency_key
 from monitor.compare import Comparison
 from monitor.rules.schema import MonitorSpec, RuleSet
 from monitor.store.records import NewNotification
 from monitor.windows import Window
 
 if TYPE_CHECKING:
-    from monitor.alerts.evaluate import AlertTransition
+    from monitor.alerts.routing import Message
+    from monitor.analysis import Analysis
 
-__all__ = ["build_notifiers", "details", "notifications_for", "summary"]
+__all__ = ["build_notifiers", "details", "notifications_for", "summary", "top_columns"]
+
+TOP_COLUMNS = 5
+"""Drifted columns named by ``{{ top_columns }}`` and in the summary."""
 
 
 def summary(comparison: Comparison) -> str:
@@ -30,8 +37,8 @@ def summary(comparison: Comparison) -> str:
     drifted = [c.column for c in comparison.columns if c.drifted]
     text = f"{len(drifted)} of {len(comparison.columns)} columns drifted"
     if drifted:
-        shown = ", ".join(drifted[:5]) + (f" and {len(drifted) - 5} more" if len(drifted) > 5
-                                         else "")
+        shown = ", ".join(drifted[:TOP_COLUMNS]) + (
+            f" and {len(drifted) - TOP_COLUMNS} more" if len(drifted) > TOP_COLUMNS else "")
         text += f" ({shown})"
     failed = [q for q in comparison.quality if not q.passed]
     if failed:
@@ -49,30 +56,89 @@ def details(comparison: Comparison) -> list[dict[str, Any]]:
              "p_value": c.p_value} for c in drifted]
 
 
+def top_columns(listed: Sequence[Mapping[str, Any]], limit: int = TOP_COLUMNS) -> str:
+    """The strongest drifted columns with their statistic, for templates.
+
+    >>> top_columns([{"column": "income", "method": "psi", "statistic": 0.3127}])
+    'income (psi 0.3127)'
+    """
+    shown = ", ".join(f"{d['column']} ({d['method']} {d['statistic']:.4g})"
+                      for d in listed[:limit])
+    more = len(listed) - limit
+    return shown + (f" and {more} more" if more > 0 else "") if shown else "none"
+
+
 def notifications_for(
     spec: MonitorSpec,
     window: Window,
-    comparison: Comparison,
-    transitions: Sequence[AlertTransition],
+    messages: Sequence[Message],
+    analysis: Analysis | None,
     now: datetime,
+    *,
+    error: str | None = None,
 ) -> list[NewNotification]:
-    """The outbox rows for this run's transitions."""
+    """The outbox rows of this run's messages, one per message and notifier."""
     rows = []
-    text, listed = summary(comparison), details(comparison)
-    for change in transitions:
-        for notifier in change.spec.notify:
-            key = idempotency_key(change.key, change.status, window.start, window.end,
-                                  notifier=notifier)
+    for message in messages:
+        notify = message.rule.notify if message.rule is not None else []
+        content = _content(spec, window, message, analysis, error)
+        for notifier in notify:
+            key = idempotency_key(message.key, message.status, window.start, window.end,
+                                  notifier=notifier, reason=message.reason)
             payload = build_payload(
-                status=change.status, alert=change.alert, monitor=spec.name,
-                severity=change.spec.severity, window_start=window.start,
-                window_end=window.end, value=change.state.last_value, summary=text,
-                details=listed, started_at=change.transition.started_at, url=None,
-                idempotency_key=key,
+                status=message.status, alert=message.alert, monitor=spec.name,
+                severity=message.severity, window_start=window.start, window_end=window.end,
+                value=message.value, summary=content["summary"], details=content["details"],
+                started_at=message.started_at, url=None, idempotency_key=key,
+                labels=content["labels"], annotations=content["annotations"],
+                reason=message.reason, reminder=message.reminder,
             )
             rows.append(NewNotification(idempotency_key=key, notifier=notifier,
                                         payload=payload, created_at=now))
     return rows
+
+
+def _content(spec: MonitorSpec, window: Window, message: Message, analysis: Analysis | None,
+             error: str | None) -> dict[str, Any]:
+    scope = analysis
+    if message.segment is not None and analysis is not None:
+        scope = (getattr(analysis, "segments", None) or {}).get(message.segment)
+    comparison = scope.comparison if scope is not None and scope.rows > 0 else None
+    listed = details(comparison) if comparison is not None else []
+    generated = _summary(spec, message, scope, comparison, error)
+    labels = {"alert": message.alert, "monitor": spec.name, "severity": message.severity}
+    if message.segment is not None:
+        labels["segment"] = message.segment
+    values: dict[str, object] = {
+        **(scope.metrics() if scope is not None and scope.rows > 0 else {}),
+        **labels, "segment": message.segment or "", "value": message.value,
+        "reason": message.reason, "status": message.status, "summary": generated,
+        "top_columns": top_columns(listed), "error": error,
+        "window_start": format_time(window.start), "window_end": format_time(window.end),
+    }
+    rule = message.rule
+    if rule is not None:
+        labels |= {k: t.render(values) for k, t in rule.label_templates.items()}
+    annotations = ({k: t.render(values) for k, t in rule.annotation_templates.items()}
+                   if rule is not None else {})
+    return {"summary": annotations.get("summary", generated), "details": listed,
+            "labels": labels, "annotations": annotations}
+
+
+def _summary(spec: MonitorSpec, message: Message, scope: Analysis | None,
+             comparison: Comparison | None, error: str | None) -> str:
+    where = f"segment {message.segment}" if message.segment else "the window"
+    if message.reason == "removed":
+        return "the alert rule was removed or changed: this alert no longer exists"
+    if message.reason == "error":
+        return f"the run failed: {error}" if error else "the run failed"
+    if message.reason == "no_data":
+        rows = scope.rows if scope is not None else 0
+        low = spec.quality.min_rows
+        if rows and low is not None and message.segment is None:
+            return f"no data: {where} has {rows} rows, below min_rows {low}"
+        return f"no data: {where} has no rows"
+    return summary(comparison) if comparison is not None else f"no data in {where}"
 
 
 def build_notifiers(rules: RuleSet) -> dict[str, Notifier]:

@@ -1,7 +1,11 @@
 """Alert payload: the JSON body every notification carries (DESIGN.md, "Notifications").
 
-``build_payload`` returns exactly the documented webhook JSON; the only
-addition is ``details_omitted`` when the details list was capped.
+``build_payload`` returns the documented webhook JSON: the DESIGN.md keys,
+``details_omitted`` when the details list was capped, and four additive keys:
+``labels`` (what identifies the alert: monitor, alert, severity, segment and
+the rule's own labels), ``annotations`` (the rule's rendered texts),
+``reason`` (``condition``, ``no_data``, ``error`` or ``removed``: what the
+message is based on) and ``reminder`` (true for a ``repeat_every`` reminder).
 ``idempotency_key`` derives the key that identifies one message: evaluating
 the same window twice gives the same key, so the outbox drops the duplicate
 and receivers can drop a redelivery.
@@ -16,9 +20,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["PAYLOAD_VERSION", "build_payload", "format_time", "idempotency_key"]
+__all__ = ["PAYLOAD_VERSION", "REASONS", "build_payload", "format_time", "idempotency_key"]
 
 PAYLOAD_VERSION = "1"
+REASONS = ("condition", "no_data", "error", "removed")
+"""What a message is based on: the condition, an empty window, a failed run, a removed rule."""
 _STATUSES = ("firing", "resolved")
 _KEY_LENGTH = 32
 
@@ -47,16 +53,20 @@ def idempotency_key(
     window_end: datetime,
     *,
     notifier: str | None = None,
+    reason: str | None = None,
 ) -> str:
     """Return the stable key of one alert message (32 hex characters of a SHA-256).
 
     The same alert, status and window always give the same key. Pass
     ``notifier`` when one alert goes to several notifiers, so that each
-    outbox row has its own key.
+    outbox row has its own key; a ``reason`` other than ``condition`` keeps
+    a no-data or error message apart from a message on the window's metrics.
     """
     parts = [alert_key, status, format_time(window_start), format_time(window_end)]
     if notifier is not None:
         parts.append(notifier)
+    if reason not in (None, "condition"):
+        parts.append(f"reason={reason}")
     # The unit separator cannot occur in names, so distinct parts never collide.
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:_KEY_LENGTH]
@@ -77,19 +87,26 @@ def build_payload(
     url: str | None,
     idempotency_key: str,
     max_details: int = 20,
+    labels: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+    reason: str = "condition",
+    reminder: bool = False,
 ) -> dict[str, Any]:
     """Build the webhook payload of one alert message.
 
     Non-finite numbers (NaN, inf) become null so the body is valid JSON;
     numpy scalars become plain numbers. At most ``max_details`` details are
-    kept, the count of the others goes to ``details_omitted``.
+    kept, the count of the others goes to ``details_omitted``. ``labels``
+    default to the alert's identity (alert, monitor, severity).
 
     Raises:
-        ValueError: an unknown status, a negative ``max_details``, a naive
-            datetime, or a detail value that has no JSON form.
+        ValueError: an unknown status or reason, a negative ``max_details``,
+            a naive datetime, or a detail value that has no JSON form.
     """
     if status not in _STATUSES:
         raise ValueError(f"payload status must be 'firing' or 'resolved', got {status!r}")
+    if reason not in REASONS:
+        raise ValueError(f"payload reason must be one of {', '.join(REASONS)}, got {reason!r}")
     if max_details < 0:
         raise ValueError(f"max_details must be 0 or more, got {max_details}")
     kept = [_json_value(dict(d), f"details[{i}]") for i, d in enumerate(details[:max_details])]
@@ -109,6 +126,11 @@ def build_payload(
     payload["idempotency_key"] = idempotency_key
     payload["started_at"] = format_time(started_at)
     payload["url"] = url
+    identity = {"alert": alert, "monitor": monitor, "severity": severity}
+    payload["labels"] = {str(k): str(v) for k, v in (labels or identity).items()}
+    payload["annotations"] = {str(k): str(v) for k, v in (annotations or {}).items()}
+    payload["reason"] = reason
+    payload["reminder"] = bool(reminder)
     return payload
 
 

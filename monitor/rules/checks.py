@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from monitor.rules.fields import Method, PositiveDuration, Share, Strict
 
-__all__ = ["ColumnDrift", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec"]
+__all__ = ["ColumnDrift", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec", "VolumeSpec"]
 
 
 class ColumnsSpec(Strict):
@@ -16,16 +16,20 @@ class ColumnsSpec(Strict):
 
     categorical: list[str] = []
     numeric: list[str] = []
+    text: list[str] = Field(default=[], description="Free-text columns, compared by length.")
     prediction: str | None = None
     target: str | None = None
+    task: Literal["classification", "regression"] | None = Field(
+        default=None, description="The model's task; inferred from the labels when left out.")
     exclude: list[str] = []
 
     @model_validator(mode="after")
     def _no_conflicts(self) -> ColumnsSpec:
-        both = sorted(set(self.categorical) & set(self.numeric))
-        if both:
-            raise ValueError(f"columns {both} are listed as both categorical and numeric")
-        named = {*self.categorical, *self.numeric, self.prediction, self.target}
+        for a, b in (("categorical", "numeric"), ("categorical", "text"), ("numeric", "text")):
+            both = sorted(set(getattr(self, a)) & set(getattr(self, b)))
+            if both:
+                raise ValueError(f"columns {both} are listed as both {a} and {b}")
+        named = {*self.categorical, *self.numeric, *self.text, self.prediction, self.target}
         excluded = sorted(set(self.exclude) & named)
         if excluded:
             raise ValueError(f"columns {excluded} are excluded but also named in 'columns'")
@@ -37,6 +41,8 @@ class ColumnDrift(Strict):
 
     method: Method | None = None
     threshold: float | None = Field(default=None, gt=0)
+    min_effect: float | None = Field(
+        default=None, gt=0, description="Smallest effect size that counts as drift.")
 
 
 class DriftSpec(Strict):
@@ -49,6 +55,10 @@ class DriftSpec(Strict):
         default=0.5, gt=0, le=1, description="Share of drifted columns that is dataset drift."
     )
     columns: dict[str, ColumnDrift] = {}
+    min_effect: float | None = Field(
+        default=None, gt=0, description="Smallest effect size that counts as drift, every column.")
+    multivariate: list[Literal["pca", "domain_classifier"]] = Field(
+        default=[], description="Multivariate methods run on the numeric columns together.")
 
 
 class Limit(Strict):
@@ -65,4 +75,23 @@ class QualitySpec(Strict):
     new_category_share: Limit | None = None
     type_mismatch_share: Limit | None = None
     min_rows: int | None = Field(default=None, ge=0)
-    max_staleness: PositiveDuration | None = None
+    max_staleness: PositiveDuration | None = Field(
+        default=None, description="Oldest the newest row may be when a window runs.")
+    volume: VolumeSpec | None = None
+
+
+class VolumeSpec(Strict):
+    """Rows a window may hold, as a share of the expected rows (``volume_ratio``)."""
+
+    min: float = Field(default=0.5, ge=0, description="Fewest rows, as a share of expected.")
+    max: float | None = Field(default=2.0, gt=0, description="Most rows, as a share of expected.")
+    expected: int | None = Field(
+        default=None, gt=0, description="Rows a window should hold; left out, the median of "
+        "the last 'history' windows.")
+    history: int = Field(default=24, ge=3, description="Windows the expected rows come from.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VolumeSpec:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"volume max ({self.max:g}) must not be below min ({self.min:g})")
+        return self

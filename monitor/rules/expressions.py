@@ -15,11 +15,13 @@ Grammar, loosest binding first::
     product    := unary (("*" | "/") unary)*
     unary      := ("-" | "+") unary | primary
     primary    := NUMBER | "true" | "false" | metric | "(" expression ")"
-    metric     := NAME ("." NAME)*
+    metric     := 'column' "(" STRING ")" "." NAME | NAME ("." NAME)*
 
 Comparisons chain as in mathematics: ``0.1 < drift_share <= 0.3`` means
-``0.1 < drift_share and drift_share <= 0.3``. Dotted metric names such as
-``performance.roc_auc`` are accepted when the caller lists them as known.
+``0.1 < drift_share and drift_share <= 0.3``. ``column("income").psi`` reads
+the metric ``column.income.psi``; dotted names such as ``performance.roc_auc``
+and ``prediction.psi`` are checked against the known statistic and metric
+names (``monitor.rules.metric_names``). Column names are only known at run time.
 
 Evaluation uses three-valued logic. A metric missing from the mapping, a
 division by zero and a NaN are *undefined*; a comparison involving an
@@ -31,7 +33,6 @@ division by zero never crashes a run: the alert simply does not fire.
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 import re
@@ -39,23 +40,16 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from monitor.errors import MonitorError
-
-__all__ = ["BASE_METRICS", "Expression", "ExpressionError", "parse"]
-
-BASE_METRICS: frozenset[str] = frozenset(
-    {
-        "compared_columns",
-        "dataset_drift",
-        "drift_share",
-        "drifted_columns",
-        "extra_columns",
-        "failed_quality_checks",
-        "missing_columns",
-        "reference_rows",
-        "rows",
-    }
+from monitor.rules.metric_names import (
+    BASE_METRICS,
+    COLUMN_STATS,
+    PERFORMANCE_METRICS,
+    column_metric,
+    metric_problem,
 )
-"""Metric names every monitor run reports; ``when:`` may use any of them."""
+
+__all__ = ["BASE_METRICS", "COLUMN_STATS", "PERFORMANCE_METRICS", "Expression", "ExpressionError",
+           "parse"]
 
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 _COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
@@ -65,6 +59,7 @@ _TOKEN = re.compile(
     r"\s*(?:"
     r"(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<string>\"[^\"]*\"|'[^']*')"
     r"|(?P<op><=|>=|==|!=|[<>+\-*/().])"
     r"|(?P<other>\S)"
     r")?"
@@ -401,12 +396,41 @@ class _Parser:
         while self.at(".") and self.tokens[self.index + 1].kind == "name":
             self.take()
             name += "." + self.take().text
-        if self.at("("):
-            raise ExpressionError(f"calls such as '{name}(...)' are not supported", first.offset)
-        if name not in self.known:
-            raise ExpressionError(_unknown_metric(name, self.known), first.offset)
+        if name == "column" and self.at("("):
+            name = self.column_metric()
+        elif self.at("("):
+            raise ExpressionError(
+                f"calls such as '{name}(...)' are not supported; the only call is "
+                "column(\"NAME\").STAT", first.offset)
+        problem = metric_problem(name, self.known)
+        if problem is not None:
+            raise ExpressionError(problem, first.offset)
         self.names.add(name)
         return _Metric(name)
+
+    def column_metric(self) -> str:
+        """``column("income").psi`` after the name: the flat name ``column.income.psi``."""
+        self.take()
+        argument = self.token
+        if argument.kind != "string":
+            raise self.unexpected('a column name in quotes, as in column("income").psi')
+        if len(argument.text) < 3:
+            raise ExpressionError('the column name is empty: write column("income").psi, for '
+                                  "example", argument.offset)
+        self.take()
+        if not self.at(")"):
+            raise self.unexpected("')' after the column name")
+        self.take()
+        if not self.at(".") or self.tokens[self.index + 1].kind != "name":
+            raise self.unexpected(
+                f"'.' and a statistic, as in column({argument.text}).psi; statistics: "
+                f"{', '.join(sorted(COLUMN_STATS))}")
+        self.take()
+        stat = self.take()
+        if stat.text not in COLUMN_STATS:
+            problem = metric_problem(column_metric(argument.text[1:-1], stat.text))
+            raise ExpressionError(problem or "unknown statistic", stat.offset)
+        return column_metric(argument.text[1:-1], stat.text)
 
     def nested(self, rule: Callable[[], _Node]) -> _Node:
         """Parse one nested rule; bounded so a hostile condition cannot exhaust the stack."""
@@ -423,15 +447,11 @@ class _Parser:
         if token.kind == "end":
             message = f"the condition ends too early: expected {expected}"
             return ExpressionError(message, token.offset)
+        if token.kind == "string":
+            return ExpressionError(
+                f"unexpected {token.text}: text in quotes is only allowed as a column name, "
+                'as in column("income").psi', token.offset)
         hint = _HINTS.get(token.text)
         if hint:
             return ExpressionError(f"unexpected '{token.text}': {hint}", token.offset)
         return ExpressionError(f"unexpected '{token.text}': expected {expected}", token.offset)
-
-
-def _unknown_metric(name: str, known: Collection[str]) -> str:
-    if name in ("True", "False"):
-        return f"unknown metric '{name}': write '{name.lower()}'"
-    hint = difflib.get_close_matches(name, sorted(known), n=1)
-    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-    return f"unknown metric '{name}'{suggestion}; known metrics: {', '.join(sorted(known))}"

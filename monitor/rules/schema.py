@@ -48,6 +48,7 @@ __all__ = [
     "ColumnDrift",
     "ColumnsSpec",
     "DriftSpec",
+    "LabelsSpec",
     "Limit",
     "Loc",
     "MonitorSpec",
@@ -172,6 +173,20 @@ class _Located(Strict):
         return copy
 
 
+class LabelsSpec(Strict):
+    """Labels that arrive later than the predictions, in a source of their own.
+
+    A run also measures the model on the window that ended ``delay`` before
+    its own: its predictions joined on ``id`` with the labels that arrived
+    since (see "Model performance" in the README).
+    """
+
+    source: Annotated[SourceSpec, _resolve_block("source"), WithJsonSchema(_open_block("source"))]
+    id: str = Field(description="The column joining a label to its prediction, on both sides.")
+    target: str = Field(description="The label column in the label source.")
+    delay: PositiveDuration = Field(description="How long labels take to arrive, such as 2d.")
+
+
 class MonitorSpec(_Located):
     """One monitor: what data to read, when, what to compare it with, when to alert."""
 
@@ -189,7 +204,26 @@ class MonitorSpec(_Located):
     segments: list[str] = Field(default=[], description="Columns to slice the checks by.")
     drift: DriftSpec = DriftSpec()
     quality: QualitySpec = QualitySpec()
+    labels: LabelsSpec | None = None
     alerts: list[AlertSpec] = []
+
+    @model_validator(mode="after")
+    def _labels_need_a_prediction(self) -> MonitorSpec:
+        if self.labels is not None and not self.columns.prediction:
+            raise ValueError("'labels' measures the model's predictions: name the prediction "
+                             "column in 'columns.prediction'")
+        return self
+
+    @model_validator(mode="after")
+    def _alert_segments(self) -> MonitorSpec:
+        for alert in self.alerts:
+            unknown = [column for column in alert.segments if column not in self.segments]
+            if unknown:
+                raise ValueError(
+                    f"alert '{alert.name}' alerts per segment of {unknown}, which the monitor "
+                    f"does not segment by: add them to the monitor's 'segments' "
+                    f"(now {self.segments})")
+        return self
 
     def resolve_path(self, path: str | Path) -> Path:
         """A path from the rules, relative ones taken from the rule file's folder."""

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -260,6 +261,12 @@ class AlertState(Base):
     last_value: Mapped[float | None] = mapped_column(FiniteFloat)
     last_window_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(16), server_default="condition")
+    clear_windows: Mapped[int] = mapped_column(Integer, server_default="0")
+    announced: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    muted: Mapped[str | None] = mapped_column(Text)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @staticmethod
     def values_of(state: AlertStateRecord) -> dict[str, Any]:
@@ -271,17 +278,7 @@ class AlertState(Base):
     def to_record(self) -> AlertStateRecord:
         """Return the alert state as a record."""
         return AlertStateRecord(
-            alert_key=self.alert_key,
-            monitor=self.monitor,
-            alert=self.alert,
-            segment=self.segment,
-            state=self.state,
-            consecutive=self.consecutive,
-            since=self.since,
-            fired_at=self.fired_at,
-            last_value=self.last_value,
-            last_window_end=self.last_window_end,
-            updated_at=self.updated_at,
+            **{f.name: getattr(self, f.name) for f in fields(AlertStateRecord)}
         )
 
 
@@ -328,6 +325,7 @@ class Silence(Base):
     alert: Mapped[str] = mapped_column(String(255))
     monitor: Mapped[str | None] = mapped_column(String(255))
     segment: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

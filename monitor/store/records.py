@@ -110,7 +110,13 @@ class AlertStateRecord:
     """Where one alert instance (monitor + alert + segment) stands.
 
     ``consecutive`` counts the windows in a row in which the condition held;
-    ``since`` is when the alert entered its current ``state``.
+    ``since`` is when the alert entered its current ``state``. ``severity`` is
+    the instance's level; ``reason`` what its last evaluation was based on
+    (``condition``, ``no_data``, ``error``); ``clear_windows`` the windows it
+    kept firing after its condition cleared; ``announced`` whether a firing
+    message went out for the current episode; ``muted`` why its last due
+    message was held back (a silence, an inhibiting level), None when not;
+    ``last_notified_at`` the window end of its last firing message.
     """
 
     alert_key: str
@@ -124,6 +130,12 @@ class AlertStateRecord:
     last_value: float | None
     last_window_end: datetime | None
     updated_at: datetime
+    severity: str | None = None
+    reason: str = "condition"
+    clear_windows: int = 0
+    announced: bool = False
+    muted: str | None = None
+    last_notified_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 END = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
 CONTRACT_KEYS = [
     "version", "status", "alert", "monitor", "severity", "window", "value", "summary",
-    "details", "idempotency_key", "started_at", "url",
+    "details", "idempotency_key", "started_at", "url", "labels", "annotations", "reason",
+    "reminder",
 ]
 
 
@@ -57,7 +58,33 @@ def test_payload_matches_design_example() -> None:
         "idempotency_key": "k" * 32,
         "started_at": "2026-11-24T11:00:00Z",
         "url": "https://monitor.example.com/runs/1",
+        "labels": {"alert": "feature-drift", "monitor": "credit-scoring", "severity": "critical"},
+        "annotations": {},
+        "reason": "condition",
+        "reminder": False,
     }
+
+
+def test_labels_annotations_reason_and_reminder_are_passed_through() -> None:
+    """The four additive keys carry what the caller gives, as strings."""
+    payload = _payload(labels={"alert": "a", "team": "ml"}, annotations={"runbook": "r"},
+                       reason="no_data", reminder=True)
+    assert (payload["labels"], payload["annotations"]) == ({"alert": "a", "team": "ml"},
+                                                           {"runbook": "r"})
+    assert (payload["reason"], payload["reminder"]) == ("no_data", True)
+
+
+def test_unknown_reason_is_rejected() -> None:
+    """A reason outside the documented four is a programming error named in the message."""
+    with pytest.raises(ValueError, match="reason must be one of condition, no_data, error"):
+        _payload(reason="sleepy")
+
+
+def test_reason_separates_idempotency_keys() -> None:
+    """A no-data message and a condition message of one window get different keys."""
+    plain = idempotency_key("m/a", "firing", START, END, notifier="n")
+    assert idempotency_key("m/a", "firing", START, END, notifier="n", reason="condition") == plain
+    assert idempotency_key("m/a", "firing", START, END, notifier="n", reason="no_data") != plain
 
 
 def test_payload_is_strict_json() -> None:

@@ -151,3 +151,63 @@ def test_alert_key_forms() -> None:
     )
     with pytest.raises(ValueError, match="monitor and an alert name"):
         alert_key("", "x")
+
+
+def _keep(holds: list[bool], keep: int) -> list[tuple[str, str | None]]:
+    """A run with for: 1 and keep_firing_for: keep, as (state, transition) pairs."""
+    state: AlertState | None = None
+    out = []
+    for i, h in enumerate(holds):
+        state, t = step(state, key=KEY, for_windows=1, holds=h, value=None,
+                        window_end=T0 + timedelta(hours=i), keep_firing_windows=keep)
+        out.append((state.state, t.status if t else None))
+    return out
+
+
+def test_keep_firing_for_bridges_short_gaps() -> None:
+    """keep_firing_for: 2 keeps firing through two clear windows and resolves on the third."""
+    assert _keep([True, False, False, True, False, False, False], 2) == [
+        ("firing", "firing"), ("firing", None), ("firing", None), ("firing", None),
+        ("firing", None), ("firing", None), ("inactive", "resolved")]
+
+
+def test_keep_firing_for_counts_clear_windows() -> None:
+    """clear counts the clear windows bridged so far and resets when the condition holds."""
+    state, _ = step(None, key=KEY, for_windows=1, holds=True, value=1.0, window_end=T0,
+                    keep_firing_windows=3)
+    clears = []
+    for i, h in enumerate([False, False, True, False], start=1):
+        state, _ = step(state, key=KEY, for_windows=1, holds=h, value=None,
+                        window_end=T0 + timedelta(hours=i), keep_firing_windows=3)
+        clears.append(state.clear)
+    assert clears == [1, 2, 0, 1]
+
+
+def test_negative_keep_firing_for_is_rejected() -> None:
+    """keep_firing_windows below 0 is an error naming the alert."""
+    with pytest.raises(ValueError, match="keep_firing_for must be 0 or more"):
+        step(None, key=KEY, for_windows=1, holds=True, value=None, window_end=T0,
+             keep_firing_windows=-1)
+
+
+def test_error_step_is_replaced_by_a_real_result_of_an_older_window() -> None:
+    """After an error step, a successful older window counts; an error never overrides."""
+    failed, t1 = step(None, key=KEY, for_windows=1, holds=True, value=None,
+                      window_end=T0 + timedelta(hours=3), reason="error")
+    assert t1 is not None and failed.reason == "error"
+    again, t2 = step(failed, key=KEY, for_windows=1, holds=True, value=None,
+                     window_end=T0 + timedelta(hours=3), reason="error")
+    assert again is failed and t2 is None
+    real, t3 = step(failed, key=KEY, for_windows=1, holds=False, value=0.1,
+                    window_end=T0 + timedelta(hours=1))
+    assert t3 is not None and t3.status == "resolved"
+    assert (real.reason, real.last_window_end) == ("condition", T0 + timedelta(hours=1))
+    older, t4 = step(real, key=KEY, for_windows=1, holds=True, value=None,
+                     window_end=T0, reason="error")
+    assert older is real and t4 is None
+
+
+def test_alert_key_with_severity() -> None:
+    """Rules with levels put the severity last in the key."""
+    assert alert_key("m", "a", None, "critical") == "m/a/severity=critical"
+    assert alert_key("m", "a", "state=CA", "warning") == "m/a/segment=state=CA/severity=warning"

@@ -182,12 +182,19 @@ def test_base_metrics() -> None:
         ("drift_share 0.3", 12, "unexpected '0.3'"),
         ("drift_share ** 2", 13, "unexpected '*'"),
         ("rows % 2 == 0", 5, "unexpected '%'"),
-        ("'text' == rows", 0, "unexpected '''"),
+        ("'text' == rows", 0, "text in quotes is only allowed as a column name"),
         ("rows > 1 > ", 10, "ends too early"),
         ("and rows", 0, "unexpected 'and'"),
         ("rows >= >= 1", 8, "unexpected '>='"),
-        ("column(\"income\").psi > 0.2", 0, "calls such as 'column(...)'"),
         ("__import__('os')", 0, "calls such as '__import__(...)'"),
+        ("column(income).psi > 0.2", 7, "a column name in quotes"),
+        ("column(\"income).psi > 0.2", 7, "a column name in quotes"),
+        ("column(\"\").psi > 0.2", 7, "the column name is empty"),
+        ("column(\"income\") > 0.2", 17, "'.' and a statistic"),
+        ("column(\"income\").pis > 0.2", 17, "(did you mean 'column(\"income\").psi'?)"),
+        ("performance.auc < 0.7", 0, "(did you mean 'performance.roc_auc'?)"),
+        ("prediction.mean > 1", 0, "unknown statistic 'mean'"),
+        ("column.psi > 1", 0, "needs a column and a statistic"),
         ("drift_share.x > 1", 0, "unknown metric 'drift_share.x'"),
         ("rows.", 4, "unexpected '.'"),
     ],
@@ -208,7 +215,8 @@ def test_unknown_metric_suggests_and_lists() -> None:
     assert caught.value.message == (
         "unknown metric 'drift_shar' (did you mean 'drift_share'?); known metrics: "
         "compared_columns, dataset_drift, drift_share, drifted_columns, extra_columns, "
-        "failed_quality_checks, missing_columns, reference_rows, rows"
+        "failed_quality_checks, missing_columns, reference_rows, rows, "
+        'column("NAME").STAT, prediction.STAT, performance.METRIC, multivariate.METHOD.STAT'
     )
 
 

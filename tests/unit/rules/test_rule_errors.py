@@ -58,7 +58,7 @@ def test_unknown_key_deeper_in_monitor(write: Write) -> None:
     path = write("a.yaml", MONITOR + "    quality: {zzz: 1}\n")
     assert only(problems(path)) == (
         "a.yaml:7:15: unknown key 'zzz'; allowed keys: missing_share, out_of_range_share, "
-        "new_category_share, type_mismatch_share, min_rows, max_staleness"
+        "new_category_share, type_mismatch_share, min_rows, max_staleness, volume"
     )
 
 
@@ -367,7 +367,8 @@ def test_several_errors_in_one_file(write: Write) -> None:
         "a.yaml:5:52: unknown key 'extra'; allowed keys: type, timestamp, url, page_size",
         "a.yaml:6:16: give exactly one of 'profile' (a stored profile) or 'path'",
         "a.yaml:8:31: the condition ends too early: expected a number, a metric name or '('",
-        "a.yaml:8:38: Input should be greater than or equal to 1 (got '0')",
+        "a.yaml:8:38: expected a whole number of windows (1 or more) or a duration such as 2h,"
+        " got 0",
         "a.yaml:8:51: Input should be 'info', 'warning' or 'critical' (got 'loud')",
         f"a.yaml:9:11: monitor name 'm1' is already used at {path}:2",
         "a.yaml:14:14: columns ['a'] are listed as both categorical and numeric",

@@ -1,0 +1,144 @@
+"""Metric names: what a ``when:`` condition or a template may read from a run.
+
+A run reports flat names. The base names (``drift_share``, ``rows``...) are
+fixed; three families are open-ended because their middle part comes from
+the data or from the labels:
+
+* ``column.<name>.<stat>``, written ``column("income").psi`` in conditions,
+  for every compared column;
+* ``prediction.<stat>`` for the prediction column's drift;
+* ``performance.<metric>`` when labels exist;
+* ``multivariate.<method>.<stat>`` for the multivariate drift methods.
+
+Column names cannot be checked when rules load (the reference is not loaded
+yet), statistic, performance metric and method names can, and are.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection
+
+__all__ = [
+    "BASE_METRICS",
+    "COLUMN_STATS",
+    "MULTIVARIATE_STATS",
+    "PERFORMANCE_METRICS",
+    "column_metric",
+    "metric_problem",
+]
+
+BASE_METRICS: frozenset[str] = frozenset(
+    {
+        "compared_columns",
+        "dataset_drift",
+        "drift_share",
+        "drifted_columns",
+        "extra_columns",
+        "failed_quality_checks",
+        "missing_columns",
+        "reference_rows",
+        "rows",
+    }
+)
+"""Metric names every monitor run reports; ``when:`` may use any of them."""
+
+COLUMN_STATS: frozenset[str] = frozenset(
+    {
+        "drifted",
+        "effect_size",
+        "hellinger",
+        "jensenshannon",
+        "missing_share",
+        "p_value",
+        "psi",
+        "statistic",
+        "wasserstein",
+    }
+)
+"""Statistics reported per compared column (``column.<name>.<stat>``) and for the prediction."""
+
+PERFORMANCE_METRICS: frozenset[str] = frozenset(
+    {
+        "accuracy",
+        "calibration_error",
+        "f1",
+        "log_loss",
+        "mae",
+        "mape",
+        "precision",
+        "r2",
+        "recall",
+        "rmse",
+        "roc_auc",
+    }
+)
+"""Model performance metrics reported when labels exist (``performance.<metric>``)."""
+
+MULTIVARIATE_STATS: frozenset[str] = frozenset({"drifted", "p_value", "statistic"})
+"""Statistics of a multivariate method (``multivariate.<method>.<stat>``)."""
+
+
+def column_metric(column: str, stat: str) -> str:
+    """The flat name of one column's statistic.
+
+    >>> column_metric("income", "psi")
+    'column.income.psi'
+    """
+    return f"column.{column}.{stat}"
+
+
+def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | None:
+    """Say what is wrong with a metric name, or None when it is a valid one.
+
+    ``known`` lists the plain names accepted; the three families are always
+    accepted when their last part is a known statistic or performance metric.
+    """
+    if name in known:
+        return None
+    head, _, rest = name.partition(".")
+    if head == "column" and rest:
+        column, _, stat = rest.rpartition(".")
+        if not column:
+            return (f"'{name}' needs a column and a statistic: write "
+                    'column("NAME").STAT, such as column("income").psi')
+        return _family_problem(f'column("{column}")', stat, COLUMN_STATS)
+    if head == "prediction" and rest:
+        return _family_problem("prediction", rest, COLUMN_STATS)
+    if head == "performance" and rest:
+        return _family_problem("performance", rest, PERFORMANCE_METRICS)
+    if head == "multivariate" and rest:
+        return _multivariate_problem(rest)
+    if name in ("True", "False"):
+        return f"unknown metric '{name}': write '{name.lower()}'"
+    hint = difflib.get_close_matches(name, sorted(known), n=1)
+    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return (f"unknown metric '{name}'{suggestion}; known metrics: {', '.join(sorted(known))}"
+            ", column(\"NAME\").STAT, prediction.STAT, performance.METRIC, "
+            "multivariate.METHOD.STAT")
+
+
+def _multivariate_problem(rest: str) -> str | None:
+    method, _, stat = rest.partition(".")
+    # Imported here: the methods pull in scipy, which only a multivariate name needs.
+    from monitor.stats import known_multivariate
+
+    methods = frozenset(known_multivariate())
+    if method not in methods:
+        hint = difflib.get_close_matches(method, sorted(methods), n=1)
+        suggestion = f" (did you mean 'multivariate.{hint[0]}'?)" if hint else ""
+        return (f"unknown multivariate method '{method}'{suggestion}; known: "
+                f"{', '.join(sorted(methods))}")
+    return _family_problem(f"multivariate.{method}", stat, MULTIVARIATE_STATS)
+
+
+def _family_problem(prefix: str, part: str, allowed: frozenset[str]) -> str | None:
+    if part in allowed:
+        return None
+    kind = "performance metric" if allowed is PERFORMANCE_METRICS else "statistic"
+    if not part:
+        return f"'{prefix}' needs a {kind} after it: one of {', '.join(sorted(allowed))}"
+    hint = difflib.get_close_matches(part, sorted(allowed), n=1)
+    suggestion = f" (did you mean '{prefix}.{hint[0]}'?)" if hint else ""
+    return (f"unknown {kind} '{part}' in '{prefix}.{part}'{suggestion}; "
+            f"known: {', '.join(sorted(allowed))}")

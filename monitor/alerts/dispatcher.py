@@ -2,12 +2,20 @@
 
 Alert messages are written to the outbox in the same transaction as the run
 that caused them. The dispatcher claims due messages (a lease keeps two
-dispatchers from sending the same row at once), hands each to the notifier
-named in its row, and marks it delivered, or failed with the time of the next
-attempt. Backoff grows exponentially up to ``max_delay``; a message still
-undelivered ``max_age`` after it was written, or refused for good by its
-receiver, is dead. A receiver that is down for an hour thus gets every
-message once it is back, each with its stable idempotency key.
+dispatchers from sending the same row at once), hands them to the notifier
+named in their rows, and marks them delivered, or failed with the time of the
+next attempt. Notifiers that group (``Notifier.groups``) get the alerts of
+one monitor and window in one call, and the group is settled as a whole.
+Backoff grows exponentially up to ``max_delay``; a message still undelivered
+``max_age`` after it was written, or refused for good by its receiver, is
+dead. A receiver that is down for an hour thus gets every message once it is
+back, each with its stable idempotency key.
+
+Delivery is at least once: a dispatcher killed between a receiver's answer
+and the database update sends that message again after its lease, with the
+same idempotency key, so receivers can drop it. A message marked delivered is
+never sent again. Secrets of a notifier never reach the database or the log:
+its error messages are scrubbed of them before they are stored.
 """
 
 from __future__ import annotations
@@ -15,13 +23,17 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+import traceback
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from monitor.alerts.notifiers.base import Notification, Notifier
 from monitor.errors import NotifierError
+
+if TYPE_CHECKING:
+    from monitor.settings import Settings
 
 __all__ = [
     "DispatchReport",
@@ -30,6 +42,7 @@ __all__ = [
     "OutboxStore",
     "RetryPolicy",
     "next_attempt",
+    "scrub",
 ]
 
 logger = logging.getLogger(__name__)
@@ -66,6 +79,15 @@ class RetryPolicy:
             raise ValueError(f"retry max_age must be positive, got {self.max_age}")
         if not 0 <= self.jitter < 1:
             raise ValueError(f"retry jitter must be in [0, 1), got {self.jitter}")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """The policy of ``MONITOR_DELIVERY_*`` settings (initial delay, max delay, max age)."""
+        return cls(
+            initial=timedelta(seconds=settings.delivery_initial_delay),
+            max_delay=timedelta(seconds=settings.delivery_max_delay),
+            max_age=timedelta(seconds=settings.delivery_max_age),
+        )
 
 
 def next_attempt(
@@ -134,20 +156,20 @@ class OutboxEntry(Protocol):
 
 
 class OutboxStore(Protocol):
-    """The part of the store the dispatcher uses (``monitor.store.Store`` has it)."""
+    """The outbox as the dispatcher uses it (``monitor.store.outbox.OutboxQueue`` has it)."""
 
-    def claim_notifications(
-        self, now: datetime, lease: timedelta, limit: int = 50
+    def claim(
+        self, now: datetime, lease: timedelta, limit: int = 50, grouped: Collection[str] = ()
     ) -> Sequence[OutboxEntry]: ...
-    def mark_delivered(self, message_id: int, now: datetime) -> None: ...
+    def mark_delivered(self, ids: Sequence[int], now: datetime) -> None: ...
     def mark_failed(
-        self, message_id: int, now: datetime, error: str, next_attempt_at: datetime | None
+        self, ids: Sequence[int], now: datetime, error: str, next_attempt_at: datetime | None
     ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class DispatchReport:
-    """What one ``dispatch`` call did with the messages it claimed.
+    """What one ``dispatch`` call did with the messages it claimed (counted in rows).
 
     ``skipped`` counts messages whose lease ran out before their turn in a
     slow batch; they are left for the next claim.
@@ -164,11 +186,23 @@ class DispatchReport:
         return self.delivered + self.retried + self.dead + self.skipped
 
 
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """Replace every occurrence of each secret in ``text`` with ``***``.
+
+    >>> scrub("POST /hooks/T0/abcdef failed", ["/hooks/T0/abcdef"])
+    'POST *** failed'
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 class Dispatcher:
     """Delivers due outbox messages through the notifiers named in them.
 
     Args:
-        store: the outbox (``claim_notifications``, ``mark_delivered``, ``mark_failed``).
+        store: the ``monitor.store.Store`` (or an ``OutboxStore``) holding the outbox.
         notifiers: notifier instances by the name rule files give them.
         policy: backoff and age limits.
         lease: how long a claimed message stays reserved for this dispatcher.
@@ -180,7 +214,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        store: OutboxStore,
+        store: Any,
         notifiers: Mapping[str, Notifier],
         policy: RetryPolicy | None = None,
         lease: timedelta = timedelta(minutes=2),
@@ -189,7 +223,7 @@ class Dispatcher:
     ) -> None:
         if lease <= timedelta(0):
             raise ValueError(f"dispatcher lease must be positive, got {lease}")
-        self._store = store
+        self._outbox = _queue(store)
         self._notifiers = dict(notifiers)
         self._policy = policy or RetryPolicy()
         self._lease = lease
@@ -197,52 +231,72 @@ class Dispatcher:
         self._clock = clock
 
     def dispatch(self, now: datetime, limit: int = 50) -> DispatchReport:
-        """Claim up to ``limit`` due messages and try to deliver each once.
+        """Claim up to ``limit`` due messages (with their groups) and try each group once.
 
         One bad message never stops the others: notifier failures, unknown
         notifier names and notifier bugs are recorded on the message. Store
         errors propagate; claimed messages are then retried after their lease.
         """
         counts = {"delivered": 0, "retried": 0, "dead": 0, "skipped": 0}
-        for message in self._store.claim_notifications(now, self._lease, limit):
+        grouped = {name for name, notifier in self._notifiers.items() if notifier.groups}
+        claimed = self._outbox.claim(now, self._lease, limit, grouped)
+        for batch in self._batches(claimed):
             current = self._clock() if self._clock is not None else now
-            if message.claimed_until is not None and current >= message.claimed_until:
-                counts["skipped"] += 1
+            if any(m.claimed_until is not None and current >= m.claimed_until for m in batch):
+                counts["skipped"] += len(batch)
                 continue
-            counts[self._dispatch_one(message, current)] += 1
+            counts[self._dispatch_batch(batch, current)] += len(batch)
         return DispatchReport(**counts)
 
-    def _dispatch_one(self, message: OutboxEntry, now: datetime) -> _Outcome:
-        attempt = message.attempts + 1
+    def _batches(self, messages: Sequence[OutboxEntry]) -> list[list[OutboxEntry]]:
+        """Messages in claim order, those a grouping notifier sends together in one batch."""
+        batches: dict[tuple[Any, ...], list[OutboxEntry]] = {}
+        for message in messages:
+            notifier = self._notifiers.get(message.notifier)
+            if notifier is None or not notifier.groups:
+                batches[("single", message.id)] = [message]
+                continue
+            window = message.payload.get("window") or {}
+            key = ("group", message.notifier, message.created_at, message.payload.get("monitor"),
+                   window.get("start"), window.get("end"))
+            batches.setdefault(key, []).append(message)
+        split = []
+        for (kind, name, *_), batch in batches.items():
+            size = self._notifiers[name].max_group if kind == "group" else 1
+            batch.sort(key=lambda m: m.id)
+            split += [batch[i:i + max(size, 1)] for i in range(0, len(batch), max(size, 1))]
+        return split
+
+    def _dispatch_batch(self, batch: Sequence[OutboxEntry], now: datetime) -> _Outcome:
+        name = batch[0].notifier
+        attempt = max(m.attempts for m in batch) + 1
+        notifications = [Notification(m.idempotency_key, m.payload, attempt, m.created_at)
+                         for m in batch]
+        notifier = self._notifiers.get(name)
         try:
-            notifier = self._notifier(message.notifier)
-            notifier.deliver(Notification(message.idempotency_key, message.payload, attempt))
+            if notifier is None:
+                raise _not_configured(name, self._notifiers)
+            if len(notifications) == 1:
+                notifier.deliver(notifications[0])
+            else:
+                notifier.deliver_group(notifications)
         except NotifierError as exc:
-            return self._fail(message, now, attempt, exc.message, exc.retryable, exc.retry_after)
+            error = _scrubbed(exc.message, notifier)
+            return self._fail(batch, now, attempt, error, exc.retryable, exc.retry_after)
         except Exception as exc:  # a faulty notifier plugin must not stop the others
-            logger.debug("notifier %r raised", message.notifier, exc_info=True)
+            trace = "".join(traceback.format_exception(exc))
+            logger.debug("notifier %r raised:\n%s", name, _scrubbed(trace, notifier))
             error = (
-                f"notifier '{message.notifier}' raised {type(exc).__name__}, "
+                f"notifier '{name}' raised {type(exc).__name__}, "
                 "a fault in the notifier itself (details in the debug log)"
             )
-            return self._fail(message, now, attempt, error, True, None)
-        self._store.mark_delivered(message.id, now)
+            return self._fail(batch, now, attempt, error, True, None)
+        self._outbox.mark_delivered([m.id for m in batch], now)
         return "delivered"
-
-    def _notifier(self, name: str) -> Notifier:
-        notifier = self._notifiers.get(name)
-        if notifier is None:
-            known = ", ".join(sorted(self._notifiers)) or "none"
-            raise NotifierError(
-                f"notifier '{name}' is not configured (was it removed from the rules?); "
-                f"configured notifiers: {known}",
-                retryable=True,
-            )
-        return notifier
 
     def _fail(
         self,
-        message: OutboxEntry,
+        batch: Sequence[OutboxEntry],
         now: datetime,
         attempt: int,
         error: str,
@@ -251,18 +305,49 @@ class Dispatcher:
     ) -> _Outcome:
         when = None
         if retryable:
-            when = next_attempt(
-                self._policy, attempt, message.created_at, now, retry_after, self._rng
-            )
-        self._store.mark_failed(message.id, now, error, when)
+            created_at = min(m.created_at for m in batch)
+            when = next_attempt(self._policy, attempt, created_at, now, retry_after, self._rng)
+        self._outbox.mark_failed([m.id for m in batch], now, error, when)
+        keys = ", ".join(m.idempotency_key for m in batch)
+        name = batch[0].notifier
         if when is None:
             logger.error(
                 "notification %s to %s is dead after %d attempt(s): %s",
-                message.idempotency_key, message.notifier, attempt, error,
+                keys, name, attempt, error,
             )
             return "dead"
         logger.warning(
             "notification %s to %s failed (attempt %d), next attempt at %s: %s",
-            message.idempotency_key, message.notifier, attempt, when.isoformat(), error,
+            keys, name, attempt, when.isoformat(), error,
         )
         return "retried"
+
+
+def _queue(store: Any) -> OutboxStore:
+    """The outbox of ``store``: a ``Store`` is wrapped in an ``OutboxQueue``."""
+    if all(hasattr(store, n) for n in ("claim", "mark_delivered", "mark_failed")):
+        return store  # type: ignore[no-any-return]
+    # Imported here: the alerts package must not load SQLAlchemy on import.
+    from monitor.store.outbox import OutboxQueue
+
+    return OutboxQueue(store)
+
+
+def _not_configured(name: str, notifiers: Mapping[str, Notifier]) -> NotifierError:
+    known = ", ".join(sorted(notifiers)) or "none"
+    return NotifierError(
+        f"notifier '{name}' is not configured (was it removed from the rules?); "
+        f"configured notifiers: {known}",
+        retryable=True,
+    )
+
+
+def _scrubbed(error: str, notifier: Notifier | None) -> str:
+    if notifier is None:
+        return error
+    try:
+        secrets = notifier.secrets()
+    except Exception:  # a plugin's broken secrets() must not leak the error instead
+        logger.debug("secrets() of a notifier raised", exc_info=True)
+        return "the notifier failed (its message was withheld: listing its secrets failed)"
+    return scrub(error, secrets)

@@ -16,22 +16,22 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Literal
 
 import requests
-from pydantic import ConfigDict, Field, field_validator
-from requests.structures import CaseInsensitiveDict
+from pydantic import Field, field_validator
 
-from monitor import __version__
 from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
-from monitor.errors import NotifierError
+from monitor.alerts.notifiers.transport import (
+    HttpConfig,
+    HttpTransport,
+    host_of,
+    json_body,
+    parse_retry_after,
+)
 
 __all__ = ["WebhookNotifier", "parse_retry_after", "secret_key", "sign"]
 
@@ -84,47 +84,15 @@ def sign(msg_id: str, timestamp: int, body: bytes, secrets: str | Sequence[str])
     return " ".join(signatures)
 
 
-def _redacted(url: str) -> str:
-    """Show a URL without userinfo, path, query or fragment (they may hold tokens)."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    if not host:
-        return url.split("?", 1)[0].rpartition("@")[2][:40]
-    shown = f"{parts.scheme}://{host}" if parts.scheme else f"//{host}"
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        shown += "/…"
-    return shown
-
-
 class WebhookNotifier(Notifier):
     """Delivers alert payloads to an HTTP endpoint, signed with HMAC-SHA256."""
 
-    class Config(NotifierConfig):
+    class Config(HttpConfig):
         """The ``type: webhook`` block of a rule file."""
 
-        # Validation errors must not echo the input: URLs and secrets may hold tokens.
-        model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
-
         type: Literal["webhook"]
-        url: str = Field(repr=False)
         secret: str | list[str] | None = Field(default=None, repr=False)
         headers: dict[str, str] = Field(default_factory=dict, repr=False)
-        timeout: float = 10.0
-
-        @field_validator("url")
-        @classmethod
-        def _check_url(cls, url: str) -> str:
-            parts = urlsplit(url)
-            try:
-                valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-                parts.port  # noqa: B018  (raises ValueError on a port that is not a number)
-            except ValueError:
-                valid = False
-            if not valid:
-                raise ValueError(
-                    f"url must be an http:// or https:// URL, got '{_redacted(url)}'"
-                )
-            return url
 
         @field_validator("secret")
         @classmethod
@@ -145,15 +113,6 @@ class WebhookNotifier(Notifier):
                 )
             return headers
 
-        @field_validator("timeout")
-        @classmethod
-        def _check_timeout(cls, timeout: float) -> float:
-            if not (math.isfinite(timeout) and timeout > 0):
-                raise ValueError(
-                    f"timeout must be a positive number of seconds, got {timeout:g}"
-                )
-            return timeout
-
     config: Config
 
     def __init__(
@@ -163,41 +122,22 @@ class WebhookNotifier(Notifier):
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not isinstance(config, WebhookNotifier.Config):
-            raise TypeError(
-                f"WebhookNotifier needs a WebhookNotifier.Config, got {type(config).__name__}"
-            )
         super().__init__(config)
-        self._session = session or requests.Session()
+        self._transport = HttpTransport(
+            "webhook", session=session, clock=clock, hint="check its url, secret and logs"
+        )
         self._clock = clock
-        parts = urlsplit(config.url)
-        self.host = parts.netloc.rpartition("@")[2]
+        self.host = host_of(self.config.url)
 
     def close(self) -> None:
         """Release the HTTP connections of this notifier."""
-        self._session.close()
+        self._transport.close()
 
     def deliver(self, notification: Notification) -> None:
         """POST the payload once; raise ``NotifierError`` unless the receiver answers 2xx."""
-        body = self._body(notification.payload)
+        body = json_body(notification.payload, "webhook", self.host)
         headers = self._headers(notification.idempotency_key, body)
-        try:
-            response = self._session.post(
-                self.config.url,
-                data=body,
-                headers=headers,
-                timeout=self.config.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise NotifierError(
-                f"webhook {self.host}: no answer within {self.config.timeout:g}s (will retry)",
-                retryable=True,
-            ) from None
-        except requests.RequestException as exc:
-            raise self._request_error(exc) from None
-        with response:
-            self._check(response)
+        self._transport.post(self.config.url, body, headers, self.config.timeout)
         logger.debug(
             "delivered %s to webhook %s (attempt %d)",
             notification.idempotency_key,
@@ -205,78 +145,11 @@ class WebhookNotifier(Notifier):
             notification.attempt,
         )
 
-    def _body(self, payload: dict[str, Any]) -> bytes:
-        try:
-            text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise NotifierError(
-                f"webhook {self.host}: the payload is not valid JSON ({exc})", retryable=False
-            ) from None
-        return text.encode("utf-8")
-
-    def _headers(self, msg_id: str, body: bytes) -> CaseInsensitiveDict[str]:
+    def _headers(self, msg_id: str, body: bytes) -> dict[str, str]:
         timestamp = int(self._clock())
-        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-        headers["User-Agent"] = f"monitor/{__version__}"
-        headers.update(self.config.headers)
-        headers["Content-Type"] = "application/json"
+        headers = dict(self.config.headers)
         headers["webhook-id"] = msg_id
         headers["webhook-timestamp"] = str(timestamp)
         if self.config.secret is not None:
             headers["webhook-signature"] = sign(msg_id, timestamp, body, self.config.secret)
         return headers
-
-    def _request_error(self, exc: requests.RequestException) -> NotifierError:
-        # requests' own messages quote the full URL; name the failure kind instead.
-        kind = type(exc).__name__
-        if isinstance(exc, ValueError):  # InvalidURL, InvalidHeader, ...: trying again won't help
-            return NotifierError(
-                f"webhook {self.host}: the request cannot be sent ({kind}); check url and headers",
-                retryable=False,
-            )
-        return NotifierError(
-            f"webhook {self.host}: could not reach the receiver ({kind}) (will retry)",
-            retryable=True,
-        )
-
-    def _check(self, response: requests.Response) -> None:
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        answer = f"webhook {self.host}: receiver answered HTTP {status} {response.reason or ''}"
-        answer = answer.rstrip()
-        if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
-            raise NotifierError(f"{answer} (will retry)", retryable=True, retry_after=retry_after)
-        if 300 <= status < 400:
-            raise NotifierError(
-                f"{answer}, a redirect: set url to the final address", retryable=False
-            )
-        raise NotifierError(
-            f"{answer}: the receiver rejected the message; check its url, secret and logs",
-            retryable=False,
-        )
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Return the wait a ``Retry-After`` header asks for, in seconds (None when absent or bad).
-
-    The header is either a number of seconds or an HTTP date.
-
-    >>> parse_retry_after("120", now=0.0)
-    120.0
-    >>> parse_retry_after("Thu, 01 Jan 1970 00:01:00 GMT", now=30.0)
-    30.0
-    """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:  # HTTP dates are GMT by definition
-        return None
-    return max(0.0, moment.timestamp() - now)

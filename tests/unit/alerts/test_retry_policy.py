@@ -85,3 +85,24 @@ def test_bad_policy_is_rejected(fields: dict, message: str) -> None:
     """Nonsensical policies are refused with a message naming the field and value."""
     with pytest.raises(ValueError, match=message):
         RetryPolicy(**fields)
+
+
+def test_policy_from_settings() -> None:
+    """MONITOR_DELIVERY_* settings become the policy's initial delay, cap and max age."""
+    from monitor.settings import Settings
+
+    settings = Settings(delivery_initial_delay=2, delivery_max_delay=60, delivery_max_age=3600)
+    policy = RetryPolicy.from_settings(settings)
+    assert (policy.initial, policy.max_delay, policy.max_age) == (
+        timedelta(seconds=2), timedelta(seconds=60), timedelta(hours=1))
+    assert RetryPolicy.from_settings(Settings()) == RetryPolicy()
+
+
+def test_jitter_spreads_retries_within_bounds() -> None:
+    """With 10% jitter, 1,000 retries of attempt 3 fall in [18, 22] s and spread over it."""
+    rng = random.Random(3)
+    now = CREATED + timedelta(minutes=1)
+    delays = [(next_attempt(RetryPolicy(), 3, CREATED, now, None, rng) - now).total_seconds()
+              for _ in range(1000)]
+    assert 18.0 <= min(delays) < 18.2 and 21.8 < max(delays) <= 22.0
+    assert abs(sum(delays) / len(delays) - 20.0) < 0.1

@@ -102,7 +102,7 @@ def test_config_defaults() -> None:
     ("url", "shown"),
     [
         ("ftp://hooks.example.com/ml", "ftp://hooks.example.com/…"),
-        ("hooks.example.com/ml", "hooks.example.com/ml"),
+        ("hooks.example.com/ml", "hooks.example.com/…"),
         ("https://", "https://"),
         ("http://example.com:port/x", "http://example.com:port/…"),
     ],

@@ -8,6 +8,7 @@ error is one line on stderr that names the thing and what to do.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 
 from monitor import __version__
 from monitor.errors import MonitorError, RulesInvalid
-from monitor.logs import configure_logging
+from monitor.logs import Redactor, configure_logging
 from monitor.settings import Settings
 
 __all__ = ["build_parser", "main"]
@@ -84,7 +85,35 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply the Alembic migrations")
+    _alert_commands(commands)
     return parser
+
+
+def _alert_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    silence = commands.add_parser("silence", help="mute alerts for a while: add, list, expire")
+    actions = silence.add_subparsers(dest="silence_command", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="mute matching alerts; their states keep changing")
+    add.add_argument("--alert", required=True, help="alert name, or a pattern (feature-*, *)")
+    add.add_argument("--monitor", help="only this monitor (a name or a pattern)")
+    add.add_argument("--segment", help="only this segment, such as state=CA (or a pattern)")
+    add.add_argument("--severity", choices=["info", "warning", "critical"], help="only this level")
+    length = add.add_mutually_exclusive_group(required=True)
+    length.add_argument("--for", dest="duration", help="how long, such as 2h or 1d")
+    length.add_argument("--until", type=_time, help="ISO time it ends, UTC if no offset")
+    add.add_argument("--start", type=_time, help="ISO time it starts (default: now)")
+    add.add_argument("--reason", required=True, help="why, for whoever is on call")
+    add.add_argument("--by", help="who adds it (default: the login name)")
+    listing = actions.add_parser("list", help="active and upcoming silences")
+    listing.add_argument("--all", action="store_true", help="ended silences too")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    expire = actions.add_parser("expire", help="end silences now")
+    expire.add_argument("ids", nargs="+", type=int, metavar="ID")
+    alerts = commands.add_parser("alerts", help="alert states, silences, undelivered messages")
+    alerts.add_argument("--monitor", help="only this monitor's alerts")
+    alerts.add_argument("--all", action="store_true",
+                        help="inactive alerts and ended silences too")
+    alerts.add_argument("--format", choices=["table", "json"], default="table")
+    alerts.add_argument("--limit", type=int, default=50, help="most outbox messages listed")
 
 
 def _column_flags(parser: argparse.ArgumentParser) -> None:
@@ -123,10 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"monitor: error: {error['msg']}", file=sys.stderr)
         return EXIT_BAD_INPUT
     default_level = "INFO" if args.command == "run" else "WARNING"
-    configure_logging(settings.log_format, settings.log_level or default_level)
-    from monitor import commands  # late: keeps `monitor --help` fast
+    configure_logging(settings.log_format, settings.log_level or default_level,
+                      Redactor.from_environment(os.environ))
+    if args.command == "compare":  # light: no database, HTTP client or scheduler imports
+        from monitor import commands_compare as module
+    else:
+        from monitor import commands, commands_alerts  # late: keeps `monitor --help` fast
 
-    handler = getattr(commands, f"cmd_{args.command}")
+        module = commands_alerts if args.command in ("silence", "alerts") else commands
+    handler = getattr(module, f"cmd_{args.command}")
     try:
         return int(handler(args, settings))
     except RulesInvalid as exc:

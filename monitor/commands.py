@@ -14,19 +14,17 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.alerts.dispatcher import Dispatcher, DispatchReport
-from monitor.compare import DriftOptions, compare
-from monitor.errors import MonitorError, ProfileError
+from monitor.alerts.dispatcher import Dispatcher, DispatchReport, RetryPolicy
+from monitor.commands_compare import cmd_compare  # re-exported: `monitor compare`
+from monitor.errors import MonitorError
 from monitor.notifications import build_notifiers
-from monitor.profiles import Profile, ProfileBuilder, build_profile
-from monitor.quality import QualityOptions
+from monitor.profiles import build_profile
 from monitor.references import profile_file
-from monitor.report import render_json, render_table
+from monitor.report import render_table
 from monitor.rules.loader import load_rules
 from monitor.rules.schema import MonitorSpec, RuleSet
 from monitor.runner import Runner, RunOutcome, utc_now
 from monitor.settings import Settings
-from monitor.sources.files import FileSource
 from monitor.sources.sql import SqlSource
 from monitor.store import Store, current_revision, open_store, upgrade
 from monitor.store.engine import create_store_engine, describe
@@ -89,52 +87,6 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    """Compare two data sets; exit 1 when something drifted or a check failed."""
-    reference = _load_reference(args, settings)
-    current_source = FileSource(FileSource.Config(path=args.current))  # type: ignore[call-arg]
-    builder = ProfileBuilder(reference=reference, exclude=args.exclude)
-    for chunk in current_source.read():
-        builder.update(chunk)
-    options = DriftOptions(method=args.method, threshold=args.threshold,
-                           correction=args.correction)
-    try:
-        comparison = compare(reference, builder.build(), options, QualityOptions())
-    except ValueError as exc:
-        raise MonitorError(str(exc)) from exc
-    render = render_json if args.format == "json" else render_table
-    print(render(comparison, args.reference, args.current))
-    failed = any(c.drifted for c in comparison.columns) or any(
-        not q.passed for q in comparison.quality)
-    return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def _load_reference(args: argparse.Namespace, settings: Settings) -> Profile:
-    path = Path(args.reference)
-    if path.exists() and path.suffix == ".json" and _is_profile_json(path):
-        return Profile.from_dict(json.loads(path.read_text()))
-    if path.exists() or any(ch in args.reference for ch in "/\\*?") or path.suffix:
-        return profile_file(path, categorical=args.categorical, exclude=args.exclude)
-    store = open_store(settings.database_url)
-    try:
-        stored = store.get_profile(args.reference)
-    finally:
-        store.close()
-    if stored is None:
-        raise ProfileError(f"REFERENCE '{args.reference}' is neither a file nor a profile "
-                           f"stored in {settings.database_url.split('://')[0]} database")
-    return Profile.from_dict(stored.body)
-
-
-def _is_profile_json(path: Path) -> bool:
-    try:
-        with path.open() as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return '"format_version"' in head
-
-
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Run each monitor once on its latest complete window, store, alert."""
     rules = _rules(args.paths, settings)
@@ -145,7 +97,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         outcomes = [runner.run_window(spec, runner.latest_window(spec)) for spec in specs]
         for outcome, spec in zip(outcomes, specs, strict=True):
             _print_outcome(outcome, spec)
-        _dispatch(store, rules)
+        _dispatch(store, rules, settings)
         return _exit_status(store, outcomes)
     finally:
         store.close()
@@ -169,10 +121,17 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         if not windows:
             raise MonitorError(f"no complete {spec.window} window of '{spec.name}' lies "
                                "between --from and --to")
-        outcomes = [runner.run_window(spec, window) for window in windows]
-        for outcome in outcomes:
-            print(_outcome_line(outcome))
-        _dispatch(store, rules)
+        outcomes = []
+        for window in windows:  # in order; stop where one fails, so none is passed over
+            outcomes.append(runner.run_window(spec, window))
+            print(_outcome_line(outcomes[-1]), flush=True)
+            if outcomes[-1].status in Runner.STOP_STATUSES:
+                left = len(windows) - len(outcomes)
+                if left:
+                    print(f"{left} later window(s) not run; run the backfill again once this "
+                          "window can be processed")
+                break
+        _dispatch(store, rules, settings)
         return _exit_status(store, outcomes)
     finally:
         store.close()
@@ -234,8 +193,9 @@ def _select(rules: RuleSet, name: str | None) -> list[MonitorSpec]:
     return chosen
 
 
-def _dispatch(store: Store, rules: RuleSet) -> DispatchReport:
-    dispatcher = Dispatcher(store, build_notifiers(rules), clock=utc_now)
+def _dispatch(store: Store, rules: RuleSet, settings: Settings) -> DispatchReport:
+    dispatcher = Dispatcher(store, build_notifiers(rules), clock=utc_now,
+                            policy=RetryPolicy.from_settings(settings))
     report = dispatcher.dispatch(utc_now())
     pending = store.outbox(pending_only=True)
     if report.delivered or pending:
@@ -279,6 +239,8 @@ def _outcome_line(outcome: RunOutcome) -> str:
         return head + f"FAILED: {outcome.error}"
     if outcome.status == "no_data":
         return head + "no rows in this window"
+    if outcome.status in ("leased", "interrupted"):
+        return head + f"not run here: {outcome.error or outcome.status}"
     comparison = outcome.comparison
     assert comparison is not None
     drifted = sum(c.drifted for c in comparison.columns)

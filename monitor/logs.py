@@ -1,7 +1,10 @@
 """Logging set-up: one line per event, as text for people or JSON for log shippers.
 
 Run context (monitor, window, run id) is bound once per run with
-``bind_run`` and shows on every line logged inside it.
+``bind_run`` and shows on every line logged inside it. Every line passes
+through ``Redactor`` last, so a secret that reaches a message by accident
+(a password in a database URL, a token in a query string, a signing
+secret, the value of a secret environment variable) is masked.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ import contextlib
 import contextvars
 import json
 import logging
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["bind_run", "configure_logging"]
+__all__ = ["SECRET_ENV", "Redactor", "bind_run", "configure_logging", "mask_secrets"]
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "monitor_log_context", default=None
@@ -39,16 +43,64 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+_PATTERNS = (
+    (re.compile(r"(://[^:/@\s]+:)[^@/\s]+@"), r"\1***@"),  # URL passwords
+    (re.compile(r"\bwhsec_[A-Za-z0-9+/=]+"), "whsec_***"),  # signing secrets
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
+    (re.compile(r"(?i)([?&](?:access_token|api_key|apikey|code|key|password|secret|sig|"
+                r"signature|token)=)[^&\s\"']+"), r"\1***"),
+    (re.compile(r"(hooks\.slack\.com/services/|/webhookb2/)[^\s\"']+"), r"\1***"),
+)
+SECRET_ENV = re.compile(r"(?i)(SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIAL|"
+                        r"ROUTING_KEY|WEBHOOK)")
+"""Environment variables whose values are masked wherever they appear in a log line."""
+
+
+class Redactor:
+    """Masks secrets in text: known patterns, and the exact values it is given."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Mask these values too (values under six characters are ignored)."""
+        # Longest first, so a secret that contains another is masked whole.
+        found = {*self.secrets, *(s for s in secrets if len(s) >= 6)}
+        self.secrets = sorted(found, key=len, reverse=True)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Redactor:
+        """Mask the values of variables named like secrets (``SECRET_ENV``)."""
+        return cls(v for k, v in environ.items() if SECRET_ENV.search(k))
+
+    def __call__(self, text: str) -> str:
+        """Return ``text`` with every secret masked."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
 class _TextFormatter(logging.Formatter):
+    def __init__(self, fmt: str, redact: Redactor) -> None:
+        super().__init__(fmt)
+        self.redact = redact
+
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         context = getattr(record, "context", {})
         if context:
             line += " " + " ".join(f"{k}={v}" for k, v in context.items())
-        return line
+        return self.redact(line)
 
 
 class _JsonFormatter(logging.Formatter):
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self.redact = redact
+
     def format(self, record: logging.LogRecord) -> str:
         event: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
@@ -59,17 +111,30 @@ class _JsonFormatter(logging.Formatter):
         event.update({k: str(v) for k, v in getattr(record, "context", {}).items()})
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
-        return json.dumps(event)
+        return self.redact(json.dumps(event))
 
 
-def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
+def mask_secrets(secrets: Iterable[str]) -> None:
+    """Add values to the redactor of every handler ``configure_logging`` installed."""
+    values = list(secrets)
+    for handler in logging.getLogger().handlers:
+        redact = getattr(handler.formatter, "redact", None)
+        if isinstance(redact, Redactor):
+            redact.add(values)
+
+
+def configure_logging(
+    fmt: str = "text", level: str = "INFO", redactor: Redactor | None = None
+) -> None:
     """Send log lines to stderr in the chosen format, replacing earlier handlers."""
+    redact = redactor or Redactor()
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter())
     if fmt == "json":
-        handler.setFormatter(_JsonFormatter())
+        handler.setFormatter(_JsonFormatter(redact))
     else:
-        handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                            redact))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

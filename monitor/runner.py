@@ -9,28 +9,47 @@ a broken source, so the daemon keeps going and the window is retried later.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from monitor.alerts.evaluate import evaluate_alerts
-from monitor.analysis import analyse, results_of
+from monitor.alerts.evaluate import Evaluation, evaluate_alerts
+from monitor.analysis import labelled_window, results_of, with_labels
 from monitor.compare import Comparison
 from monitor.errors import MonitorError
 from monitor.logs import bind_run
 from monitor.references import ReferenceResolver
 from monitor.rules.schema import MonitorSpec
+from monitor.settings import Settings
 from monitor.sources.base import open_source
+from monitor.sources.collect import collect_window
+from monitor.store.alerting import active_silences
+from monitor.store.leases import LeaseKeeper, Leases, process_owner
 from monitor.store.records import NewRun
 from monitor.store.repository import Store
 from monitor.windows import Window, complete_windows, latest_complete_window
 
-__all__ = ["RunOutcome", "Runner"]
+__all__ = ["Interrupted", "RunOutcome", "Runner", "until_stopped"]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+
+
+class Interrupted(Exception):
+    """The daemon is stopping: a run in progress is abandoned, nothing of it stored."""
+
+
+def until_stopped(chunks: Iterable[T], stop: threading.Event) -> Iterator[T]:
+    """Pass ``chunks`` through, raising ``Interrupted`` once ``stop`` is set."""
+    for chunk in chunks:
+        if stop.is_set():
+            raise Interrupted
+        yield chunk
 
 
 def utc_now() -> datetime:
@@ -44,7 +63,9 @@ class RunOutcome:
 
     monitor: str
     window: Window
-    status: str  # ok | no_data | failed | skipped (already stored)
+    # ok | no_data | failed | skipped (already stored) | interrupted (stopping)
+    # | leased (another process is running this window, or an earlier one)
+    status: str
     comparison: Comparison | None = None
     firing: tuple[str, ...] = ()
     transitions: tuple[tuple[str, str], ...] = ()  # (alert, firing|resolved)
@@ -57,18 +78,51 @@ class RunOutcome:
 
 
 class Runner:
-    """Runs monitors' windows against a store; safe to call from several threads."""
+    """Runs monitors' windows against a store; safe to call from several threads.
 
-    def __init__(self, store: Store, *, clock: Clock = utc_now) -> None:
+    Each window is leased in the database while it runs (``lease`` long,
+    renewed as it goes; default ``MONITOR_LEASE_SECONDS``), so processes
+    sharing the database never run it twice at once. A runner that finds a
+    window leased by another process runs no later window of that monitor
+    until the watermark has caught up, so windows are stored in order.
+    """
+
+    STOP_STATUSES = ("failed", "interrupted", "leased")
+    """Outcomes after which later windows of the monitor must wait."""
+
+    def __init__(
+        self, store: Store, *, clock: Clock = utc_now, stop: threading.Event | None = None,
+        lease: timedelta | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.stop = stop or threading.Event()
         self.references = ReferenceResolver(store, clock=clock)
+        self.lease = lease or timedelta(seconds=Settings().lease_seconds)
+        self.owner = process_owner()
+        self.leases = Leases(store.engine)
+        self._held_elsewhere: dict[str, Window] = {}
 
     def due_windows(self, spec: MonitorSpec, limit: int) -> list[Window]:
         """Complete windows after the monitor's watermark, oldest first (at most ``limit``)."""
         watermark = self.store.last_window_end(spec.name)
         return complete_windows(self.clock(), spec.window, spec.delay, after=watermark,
                                 limit=limit)
+
+    def run_due(self, spec: MonitorSpec, limit: int) -> list[RunOutcome]:
+        """Run the due windows oldest first; stop at the first that fails or is leased.
+
+        So the watermark never passes a window that was not processed: the
+        next call starts again from it.
+        """
+        outcomes = []
+        for window in self.due_windows(spec, limit):
+            if self.stop.is_set():
+                break
+            outcomes.append(self.run_window(spec, window))
+            if outcomes[-1].status in self.STOP_STATUSES:
+                break
+        return outcomes
 
     def latest_window(self, spec: MonitorSpec) -> Window:
         """The newest complete window of a monitor at the current time."""
@@ -77,27 +131,87 @@ class Runner:
     def run_window(self, spec: MonitorSpec, window: Window) -> RunOutcome:
         """Process one window exactly once; an already stored window is skipped."""
         with bind_run(monitor=spec.name, window=str(window)):
-            existing = self.store.get_run(spec.name, window.start, window.end)
-            if existing is not None and existing.status != "failed":
-                return RunOutcome(spec.name, window, "skipped", run_id=existing.id,
-                                  rows=existing.current_rows or 0)
-            began, started_at = time.monotonic(), self.clock()
-            try:
-                outcome = self._process(spec, window, started_at)
-            except MonitorError as exc:
-                outcome = self._fail(spec, window, started_at, str(exc))
-            outcome = replace(outcome, seconds=time.monotonic() - began)
-            _log_summary(outcome)
-            return outcome
+            stored = self._stored(spec, window)
+            if stored is not None:
+                return stored
+            if self._behind_other_process(spec, window):
+                return RunOutcome(spec.name, window, "leased",
+                                  error="an earlier window is being run by another process")
+            claim = self.leases.claim(spec.name, window.start, window.end, self.owner,
+                                      self.clock(), self.lease)
+            if not claim.granted or claim.lease is None:
+                return self._leased_elsewhere(spec, window, claim.lease)
+            self._held_elsewhere.pop(spec.name, None)
+            with LeaseKeeper(self.leases, claim.lease, self.lease, self.clock):
+                stored = self._stored(spec, window)  # stored while we were claiming
+                if stored is not None:
+                    return stored
+                began, started_at = time.monotonic(), self.clock()
+                try:
+                    outcome = self._process(spec, window, started_at)
+                except Interrupted:
+                    log.warning("run interrupted by the stop; the window runs again on next "
+                                "start")
+                    outcome = RunOutcome(spec.name, window, "interrupted")
+                except MonitorError as exc:
+                    outcome = self._fail(spec, window, started_at, str(exc))
+                outcome = replace(outcome, seconds=time.monotonic() - began)
+                _log_summary(outcome)
+                return outcome
+
+    def _stored(self, spec: MonitorSpec, window: Window) -> RunOutcome | None:
+        """The "skipped" outcome of a window already stored (not failed), else None."""
+        existing = self.store.get_run(spec.name, window.start, window.end)
+        if existing is not None and existing.status != "failed":
+            return RunOutcome(spec.name, window, "skipped", run_id=existing.id,
+                              rows=existing.current_rows or 0)
+        return None
+
+    def _behind_other_process(self, spec: MonitorSpec, window: Window) -> bool:
+        """True while an earlier window, seen leased by another process, is not finished."""
+        held = self._held_elsewhere.get(spec.name)
+        if held is None or window.start <= held.start:
+            return False
+        watermark = self.store.last_window_end(spec.name)
+        if watermark is not None and window.start - watermark < spec.window:
+            self._held_elsewhere.pop(spec.name, None)  # nothing unfinished before this one
+            return False
+        now = self.clock()
+        if not any(lease.window_start == held.start and lease.owner != self.owner
+                   and lease.expires_at > now for lease in self.leases.held(spec.name)):
+            # Released or expired (its owner was killed): the window is due again, or, for
+            # a monitor without a watermark, no longer due at all. Either way, go on.
+            self._held_elsewhere.pop(spec.name, None)
+            return False
+        return True
+
+    def _leased_elsewhere(self, spec: MonitorSpec, window: Window, lease: object) -> RunOutcome:
+        owner = getattr(lease, "owner", "another process")
+        until = getattr(lease, "expires_at", None)
+        self._held_elsewhere[spec.name] = window
+        log.info("window is being run by %s (lease until %s); skipped here", owner,
+                 until.isoformat() if until else "?")
+        return RunOutcome(spec.name, window, "leased", error=f"being run by {owner}")
 
     def _process(self, spec: MonitorSpec, window: Window, started_at: datetime) -> RunOutcome:
         reference = self.references.resolve(spec)
         source = open_source(spec.source.config, base_dir=spec.origin.parent)
-        analysis = analyse(spec, reference.profile, source.read(window.start, window.end))
+        analysis = collect_window(spec, reference.profile, source, window, now=self.clock(),
+                                  history=self._history(spec, window),
+                                  previous=self._previous(spec, window),
+                                  wrap=lambda chunks: until_stopped(chunks, self.stop))
+        if spec.labels is not None:  # model metrics of the window whose labels are in now
+            earlier = labelled_window(spec, window)
+            base = spec.origin.parent
+            analysis = with_labels(
+                analysis, spec, earlier,
+                open_source(spec.source.config, base_dir=base).read(earlier.start, earlier.end),
+                open_source(spec.labels.source.config, base_dir=base).read(earlier.start,
+                                                                           window.end))
         status = "ok" if analysis.rows > 0 else "no_data"
-        previous = self.store.alert_states(spec.name)
-        evaluation = evaluate_alerts(spec, window, analysis if status == "ok" else None,
-                                     previous, self.clock())
+        previous, now = self.store.alert_states(spec.name), self.clock()
+        evaluation = evaluate_alerts(spec, window, analysis, previous, now,
+                                     silences=active_silences(self.store, now))
         comparison = analysis.comparison
         run = NewRun(
             monitor=spec.name, window_start=window.start, window_end=window.end,
@@ -118,6 +232,23 @@ class Runner:
                                  for q in comparison.quality if not q.passed),
         )
 
+    def _previous(self, spec: MonitorSpec, window: Window) -> tuple[Window, int] | None:
+        """The window just before this one and its stored row count, if it was processed."""
+        before = Window(window.start - spec.window, window.start)
+        run = self.store.get_run(spec.name, before.start, before.end)
+        if run is None or run.status not in ("ok", "no_data"):
+            return None
+        return before, run.current_rows or 0
+
+    def _history(self, spec: MonitorSpec, window: Window) -> list[int]:
+        """Rows of the windows finished before this one, newest first (for the volume check)."""
+        volume = spec.quality.volume
+        if volume is None or volume.expected is not None:
+            return []
+        runs = self.store.runs(spec.name, limit=4 * volume.history + 8)
+        return [run.current_rows or 0 for run in runs
+                if run.status in ("ok", "no_data") and run.window_end <= window.start]
+
     def _fail(
         self, spec: MonitorSpec, window: Window, started_at: datetime, error: str
     ) -> RunOutcome:
@@ -128,11 +259,28 @@ class Runner:
             error=error,
         )
         try:
-            stored = self.store.save_run(run, [], [], [])
+            evaluation = self._evaluate_failure(spec, window, error)
+            stored = self.store.save_run(run, [], evaluation.states, evaluation.notifications)
         except MonitorError as exc:  # the database itself is down: nothing to record in
             return RunOutcome(spec.name, window, "failed", error=f"{error}; and {exc}")
-        return RunOutcome(spec.name, window, "failed", error=error,
-                          run_id=stored.id if stored else None)
+        return RunOutcome(
+            spec.name, window, "failed", error=error, run_id=stored.id if stored else None,
+            firing=evaluation.firing, notifications=len(evaluation.notifications),
+            transitions=tuple((t.alert, t.status) for t in evaluation.transitions),
+        )
+
+    def _evaluate_failure(self, spec: MonitorSpec, window: Window, error: str) -> Evaluation:
+        """Alerts after a failed run (``on_error``), on the latest complete window.
+
+        A failing window is retried without the watermark moving, so the
+        evaluation is on the newest complete window: an outage counts one
+        window per window of time, and retries within one window count once.
+        """
+        now = self.clock()
+        latest = latest_complete_window(now, spec.window, spec.delay)
+        at = latest if latest.end > window.end else window
+        return evaluate_alerts(spec, at, None, self.store.alert_states(spec.name), now,
+                               silences=active_silences(self.store, now), error=error)
 
 
 def _log_summary(outcome: RunOutcome) -> None:

@@ -1,16 +1,18 @@
 """The daemon: one APScheduler job per monitor, outbox delivery, rule reload, clean stop.
 
-Its shape follows rq's worker: a signal only sets a flag; the running
-windows finish; a second signal exits at once; cleanup happens in
-``finally``. Each monitor's job processes every complete window after its
-watermark, oldest first, and stops at the first window that fails, so the
-watermark never passes a window that was not processed.
+Its shape follows rq's worker: a signal only sets a flag; the scheduler
+stops taking new ticks; running windows get ``MONITOR_STOP_GRACE`` seconds
+to finish; a second signal exits at once; cleanup happens in ``finally``.
+Each monitor's job processes every complete window after its watermark,
+oldest first, and stops at the first window that fails, so the watermark
+never passes a window that was not processed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 import threading
 from collections.abc import Sequence
@@ -19,6 +21,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -26,32 +35,36 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
 
-from monitor.alerts.dispatcher import Dispatcher
+from monitor.alerts.dispatcher import Dispatcher, RetryPolicy
 from monitor.alerts.notifiers.base import Notifier
+from monitor.alerts.resend import AlertmanagerResender
 from monitor.errors import MonitorError, RulesInvalid
-from monitor.metrics import Metrics
+from monitor.logs import mask_secrets
+from monitor.metrics import Metrics, StoreCollector
 from monitor.notifications import build_notifiers
 from monitor.rules.loader import load_rules, rule_files
 from monitor.rules.schema import MonitorSpec, RuleSet
 from monitor.runner import Runner, utc_now
 from monitor.server import HttpServer
 from monitor.settings import Settings
+from monitor.status import monitor_status
 from monitor.store import Store, open_store
 
 __all__ = ["Daemon", "trigger_for"]
 
 log = logging.getLogger(__name__)
 
-RELOAD_POLL_SECONDS = 2.0
 
-
-def trigger_for(spec: MonitorSpec) -> BaseTrigger:
-    """The APScheduler trigger of a monitor's ``schedule:`` (UTC)."""
+def trigger_for(spec: MonitorSpec, *, jitter: float = 0.0) -> BaseTrigger:
+    """The APScheduler trigger of a monitor's ``schedule:`` (UTC), with optional jitter."""
     schedule = spec.schedule
+    spread = int(jitter) or None
     if schedule.cron is not None:
-        return CronTrigger.from_crontab(schedule.cron, timezone=UTC)
+        trigger = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
+        trigger.jitter = spread
+        return trigger
     assert schedule.every is not None
-    return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC)
+    return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC, jitter=spread)
 
 
 class Daemon:
@@ -64,50 +77,91 @@ class Daemon:
         self.metrics = Metrics(self.registry)
         self._stop = threading.Event()
         self._reload = threading.Event()
+        self._wake = threading.Event()  # set with either flag, so the main loop reacts at once
         self._signals = 0
+        self._reload_ok = True
+        self._busy = threading.Condition()
+        self._running = 0
         self._rules: RuleSet | None = None
         self._mtimes: dict[Path, float] = {}
         self._last_tick: datetime | None = None
         self._store: Store | None = None
         self._runner: Runner | None = None
         self._dispatcher: Dispatcher | None = None
+        self._resender: AlertmanagerResender | None = None
         self._notifiers: dict[str, Notifier] = {}
+        self._due: dict[str, datetime] = {}  # job id -> the tick time it was submitted for
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            executors={"default": ThreadPoolExecutor(max_workers=settings.workers)},
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": int(settings.misfire_grace)},
         )
+        self._scheduler.add_listener(self._on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED
+                                     | EVENT_JOB_MAX_INSTANCES)
 
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; return the exit status."""
         rules = load_rules(self.paths, env=os.environ)  # invalid at start: exit, don't guess
         self._mtimes = self._rule_mtimes()
         self._store = store = open_store(self.settings.database_url)
-        self._runner = Runner(store)
+        self._runner = Runner(store, stop=self._stop)
+        self._resender = AlertmanagerResender(store)
+        self.registry.register(StoreCollector(store, utc_now))
         host, port = self.settings.http_address()
-        server = HttpServer(host, port, self.registry, health=self._health, ready=self._ready)
+        server = HttpServer(host, port, self.registry, health=self._health, ready=self._ready,
+                            status=self._status)
         self._install_signal_handlers()
         try:
             self._apply(rules)
             self.metrics.reload_success.set(1)
+            self.metrics.reload_time.set_to_current_time()
             self._scheduler.add_job(self._dispatch, IntervalTrigger(
-                seconds=self.settings.dispatch_interval, timezone=UTC), id="dispatch")
+                seconds=self.settings.dispatch_interval, timezone=UTC), id="dispatch",
+                name="deliver notifications")
             self._scheduler.start()
             server.start()
-            log.info("daemon started: %d monitors from %s", len(rules.monitors),
-                     ", ".join(self.paths))
-            while not self._stop.wait(RELOAD_POLL_SECONDS):
-                if self._reload.is_set() or self._rule_mtimes() != self._mtimes:
-                    self._reload.clear()
-                    self.reload()
-            log.info("stopping: waiting for running windows to finish")
+            log.info("daemon started: %d monitors from %s, %d workers", len(rules.monitors),
+                     ", ".join(self.paths), self.settings.workers)
+            self._serve()
+            return 0
         finally:
-            if self._scheduler.running:
-                self._scheduler.shutdown(wait=True)
+            finished = self._drain()
             server.close()
-            store.close()
-            log.info("daemon stopped")
-        return 0
+            if finished:
+                store.close()
+                log.info("daemon stopped")
+            else:
+                self._abandon()
+
+    def _serve(self) -> None:
+        """Wait for a stop signal, reloading the rules when their files change or on SIGHUP."""
+        while not self._stop.is_set():
+            self._wake.wait(self.settings.reload_interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            if self._reload.is_set() or self._rule_mtimes() != self._mtimes:
+                self._reload.clear()
+                self.reload()
+        log.info("stopping: no new runs; running windows get %.0fs to finish",
+                 self.settings.stop_grace)
+
+    def _drain(self) -> bool:
+        """Stop the scheduler and wait up to the grace period for running windows."""
+        self.stop()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        with self._busy:
+            return self._busy.wait_for(lambda: self._running == 0,
+                                       timeout=self.settings.stop_grace)
+
+    def _abandon(self) -> None:
+        """Exit although runs are still going: their transactions never commit."""
+        log.warning("%d runs still going after %.0fs; their windows will run again on the "
+                    "next start", self._running, self.settings.stop_grace)
+        logging.shutdown()
+        os._exit(0)
 
     def reload(self) -> bool:
         """Load the rule files again; on any error keep the rules already running."""
@@ -121,9 +175,11 @@ class Daemon:
             log.error("keeping the %d monitors already running",
                       len(self._rules.monitors) if self._rules else 0)
             self.metrics.reload_success.set(0)
+            self._reload_ok = False
             return False
         self._apply(rules)
         self.metrics.reload_success.set(1)
+        self._reload_ok = True
         log.info("rules reloaded: %d monitors", len(rules.monitors))
         return True
 
@@ -133,7 +189,10 @@ class Daemon:
         new = {m.name: m for m in rules.monitors}
         previous = self._notifiers
         self._notifiers = build_notifiers(rules)
-        self._dispatcher = Dispatcher(self._require_store(), self._notifiers, clock=utc_now)
+        for notifier in self._notifiers.values():
+            mask_secrets(notifier.secrets())
+        self._dispatcher = Dispatcher(self._require_store(), self._notifiers, clock=utc_now,
+                                      policy=RetryPolicy.from_settings(self.settings))
         self._rules = rules
         for notifier in previous.values():
             notifier.close()
@@ -145,61 +204,98 @@ class Daemon:
                 continue
             if name in old:
                 self._scheduler.remove_job(_job_id(name))
-            # The first tick runs now: windows missed while down are not kept waiting.
-            self._scheduler.add_job(self._tick, trigger_for(spec), args=[name], id=_job_id(name),
-                                    name=name, next_run_time=datetime.now(UTC))
-            log.info("monitor %s scheduled (%s)", name, _describe(spec))
+            # The first tick runs now (within the jitter): missed windows are not kept waiting.
+            first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, self.settings.jitter))
+            self._scheduler.add_job(
+                self._tick, trigger_for(spec, jitter=self.settings.jitter), args=[name],
+                id=_job_id(name), name=name, next_run_time=first)
+            log.info("monitor %s %s (%s)", name, "rescheduled" if name in old else "scheduled",
+                     _describe(spec))
         self.metrics.monitors.set(len(new))
 
     def _tick(self, name: str) -> None:
         """Process every due window of one monitor, oldest first."""
-        self._last_tick = utc_now()
+        with self._busy:
+            if self._stop.is_set():
+                return
+            self._running += 1
+        try:
+            self._last_tick = now = utc_now()
+            due = self._due.pop(_job_id(name), None)
+            if due is not None:
+                self.metrics.tick_lateness.observe(max(0.0, (now - due).total_seconds()))
+            self._run_due(name)
+        finally:
+            with self._busy:
+                self._running -= 1
+                self._busy.notify_all()
+
+    def _run_due(self, name: str) -> None:
         rules, runner = self._rules, self._runner
         spec = next((m for m in rules.monitors if m.name == name), None) if rules else None
         if spec is None or runner is None:
             return
         try:
-            windows = runner.due_windows(spec, self.settings.catch_up_limit)
-            sent = False
-            for window in windows:
-                if self._stop.is_set():
-                    break
-                outcome = runner.run_window(spec, window)
+            # Oldest first, stopping at a window that failed, was interrupted or is leased
+            # elsewhere: the watermark never passes a window that was not processed.
+            outcomes = runner.run_due(spec, self.settings.catch_up_limit)
+            for outcome in outcomes:
                 self.metrics.observe(outcome)
-                sent |= outcome.notifications > 0
-                if outcome.status == "failed":
-                    break  # retried next tick; later windows wait so none is skipped
-            if sent:
+            if any(outcome.notifications for outcome in outcomes):
                 self._dispatch()
         except MonitorError as exc:
             log.error("monitor %s: tick failed: %s", name, exc)
         except Exception:
             log.exception("monitor %s: unexpected error in tick", name)
 
+    def _on_job_event(self, event: JobEvent) -> None:
+        """Remember when each tick was due; count ticks dropped as missed or overlapping."""
+        if not event.job_id.startswith("monitor:"):
+            return
+        if isinstance(event, JobSubmissionEvent):
+            self._due[event.job_id] = event.scheduled_run_times[-1]
+        else:
+            reason = "missed" if event.code == EVENT_JOB_MISSED else "still_running"
+            self.metrics.ticks_skipped.labels(reason).inc()
+
     def _dispatch(self) -> None:
         dispatcher = self._dispatcher
-        if dispatcher is None:
+        if dispatcher is None or self._stop.is_set():
             return
         try:
             report = dispatcher.dispatch(utc_now())
             self.metrics.delivered.inc(report.delivered)
             self.metrics.dead.inc(report.dead)
-            self.metrics.outbox_pending.set(len(self._require_store().outbox(pending_only=True)))
+            if self._resender is not None:  # Alertmanager forgets alerts not re-sent
+                self._resender.resend(self._notifiers, utc_now())
         except MonitorError as exc:
             log.error("delivering notifications failed: %s", exc)
         except Exception:
             log.exception("unexpected error while delivering notifications")
 
     def _health(self) -> dict[str, Any]:
-        return {"status": "ok", "last_tick": self._last_tick,
+        return {"status": "ok", "last_tick": self._last_tick, "running": self._running,
                 "monitors": len(self._rules.monitors) if self._rules else 0}
 
     def _ready(self) -> dict[str, Any]:
+        if self._rules is None:
+            return {"status": "unready", "reason": "rules not loaded"}
         try:
             self._require_store().ping()
         except MonitorError as exc:
             return {"status": "unready", "reason": str(exc)}
         return {"status": "ok"}
+
+    def _status(self) -> dict[str, Any]:
+        rules, store = self._rules, self._require_store()
+        monitors = []
+        for spec in rules.monitors if rules else []:
+            job = self._scheduler.get_job(_job_id(spec.name))
+            next_run = job.next_run_time if job is not None else None
+            monitors.append(monitor_status(store, spec, next_run))
+        return {"status": "ok", "time": utc_now(), "running": self._running,
+                "last_reload_ok": self._reload_ok,
+                "monitors": monitors}
 
     def _require_store(self) -> Store:
         if self._store is None:
@@ -225,19 +321,26 @@ class Daemon:
         signal.signal(signal.SIGTERM, self._on_stop_signal)
         signal.signal(signal.SIGINT, self._on_stop_signal)
         if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, lambda *_: self._reload.set())
+            signal.signal(signal.SIGHUP, self._on_reload_signal)
 
     def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals += 1
         if self._signals > 1:
             log.warning("second stop signal: exiting now")
+            logging.shutdown()
             os._exit(1)
-        log.info("received %s: finishing running windows", signal.Signals(signum).name)
-        self._stop.set()
+        log.info("received %s", signal.Signals(signum).name)
+        self.stop()
+
+    def _on_reload_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info("received SIGHUP: reloading the rules")
+        self._reload.set()
+        self._wake.set()
 
     def stop(self) -> None:
         """Ask the daemon to stop, as SIGTERM does."""
         self._stop.set()
+        self._wake.set()
 
 
 def _job_id(name: str) -> str:
@@ -245,6 +348,6 @@ def _job_id(name: str) -> str:
 
 
 def _describe(spec: MonitorSpec) -> str:
-    every = spec.schedule.every
-    when = f"cron {spec.schedule.cron}" if spec.schedule.cron else f"every {every}"
-    return f"{when}, window {spec.window}, delay {spec.delay or timedelta(0)}"
+    schedule = spec.schedule
+    when = f"cron {schedule.cron}" if schedule.cron else f"every {schedule.every}"
+    return f"{when}, window {spec.window}, delay {spec.delay}"

@@ -1,4 +1,4 @@
-"""The daemon's HTTP endpoints: ``/healthz``, ``/readyz`` and ``/metrics``, on a thread.
+"""The daemon's HTTP endpoints: ``/healthz``, ``/readyz``, ``/status``, ``/metrics``, on a thread.
 
 A stdlib WSGI server on a daemon thread, as prometheus-client's own
 ``start_http_server`` does; the routes are small enough not to need a
@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -36,10 +37,19 @@ class HttpServer:
     """Serves health, readiness and metrics until ``close``."""
 
     def __init__(
-        self, host: str, port: int, registry: CollectorRegistry, *, health: Check, ready: Check
+        self,
+        host: str,
+        port: int,
+        registry: CollectorRegistry,
+        *,
+        health: Check,
+        ready: Check,
+        status: Check | None = None,
     ) -> None:
         self._metrics = make_wsgi_app(registry)
-        self._health, self._ready = health, ready
+        self._pages = {"/healthz": health, "/readyz": ready}
+        if status is not None:
+            self._pages["/status"] = status
         self._server = make_server(host, port, self._app, server_class=_ThreadingServer,
                                    handler_class=_QuietHandler)
         self.port = self._server.server_port
@@ -49,7 +59,7 @@ class HttpServer:
     def start(self) -> None:
         """Start serving on a background thread."""
         self._thread.start()
-        log.info("serving /healthz, /readyz and /metrics on port %d", self.port)
+        log.info("serving %s and /metrics on port %d", ", ".join(self._pages), self.port)
 
     def close(self) -> None:
         """Stop serving and release the port."""
@@ -60,16 +70,28 @@ class HttpServer:
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
             return self._metrics(environ, start_response)
-        if path in ("/healthz", "/readyz"):
-            body = (self._health if path == "/healthz" else self._ready)()
-            status = "200 OK" if body.get("status") == "ok" else "503 Service Unavailable"
-            return _json(start_response, status, body)
-        return _json(start_response, "404 Not Found",
-                     {"error": f"no such page {path}; try /healthz, /readyz or /metrics"})
+        page = self._pages.get(path)
+        if page is None:
+            known = ", ".join([*self._pages, "/metrics"])
+            return _json(start_response, "404 Not Found", {"error": f"no page {path}: try {known}"})
+        try:
+            body = page()
+        except Exception as exc:  # a status page must answer, even when the database does not
+            log.warning("%s failed: %s", path, exc)
+            body = {"status": "error", "reason": str(exc)}
+        status = "200 OK" if body.get("status") == "ok" else "503 Service Unavailable"
+        return _json(start_response, status, body)
 
 
 def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
-    data = json.dumps(body, default=str).encode()
+    data = json.dumps(body, default=_jsonable).encode()
     start_response(status, [("Content-Type", "application/json"),
                             ("Content-Length", str(len(data)))])
     return [data]
+
+
+def _jsonable(value: object) -> str:
+    """Times as ISO-8601 UTC with a Z; anything else as its text."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return str(value)

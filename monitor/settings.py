@@ -27,8 +27,32 @@ class Settings(BaseSettings):
     dispatch_interval: float = Field(default=5.0, gt=0,
                                      description="seconds between outbox deliveries")
     # --- sources and windows ---
+    lease_seconds: float = Field(default=60.0, gt=0,
+                                 description="how long a window's lease lasts without renewal: "
+                                 "a window left by a killed process is taken over after this")
     # --- alerts and delivery ---
+    delivery_initial_delay: float = Field(default=5.0, gt=0,
+                                          description="seconds before a failed message's "
+                                          "first retry (then doubling, with jitter)")
+    delivery_max_delay: float = Field(default=600.0, gt=0,
+                                      description="longest wait between two attempts, seconds")
+    delivery_max_age: float = Field(default=86400.0, gt=0,
+                                    description="seconds after which an undelivered message "
+                                    "is given up (dead)")
     # --- daemon ---
+    workers: int = Field(default=4, ge=1, le=256,
+                         description="threads running monitors' windows at once")
+    jitter: float = Field(default=0.0, ge=0,
+                          description="random delay (seconds) added to each tick, so many "
+                          "monitors do not hit the database in the same second")
+    misfire_grace: float = Field(default=300.0, gt=0,
+                                 description="a tick later than this (seconds) is skipped; "
+                                 "missed ticks coalesce into one")
+    stop_grace: float = Field(default=30.0, ge=0,
+                              description="seconds running windows get to finish after "
+                              "SIGTERM before the daemon exits anyway")
+    reload_interval: float = Field(default=2.0, gt=0,
+                                   description="seconds between checks of the rule files")
 
     @field_validator("http")
     @classmethod

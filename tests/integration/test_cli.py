@@ -135,7 +135,7 @@ def test_profile_out_file_then_compare_with_it(workspace, capsys):
     assert status == 1
     report = json.loads(out)
     assert set(report) == {"reference", "current", "columns", "quality", "drift_share",
-                           "dataset_drift"}
+                           "dataset_drift", "multivariate", "performance"}
     assert {c["column"] for c in report["columns"] if c["drifted"]} == {"x", "c"}
     assert not (workspace / "monitor.db").exists()
 
@@ -214,17 +214,18 @@ def test_unknown_column_fails_the_run_and_keeps_history(workspace, capsys):
     """A rule naming a column the reference lacks records a failed run, exit 2, data intact."""
     assert run(capsys, "check", "m.yaml")[0] == 1
     rules = (workspace / "m.yaml").read_text()
-    (workspace / "m.yaml").write_text(rules.replace("categorical: [c]", "categorical: [c, zz]")
-                                      .replace("window: 1h", "window: 2h"))
-    status, out, _ = run(capsys, "check", "m.yaml")
+    (workspace / "m.yaml").write_text(rules.replace("categorical: [c]", "categorical: [c, zz]"))
+    earlier = [(HOUR - timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in (3, 2)]
+    status, out, _ = run(capsys, "backfill", "m.yaml", "--monitor", "m",
+                         "--from", earlier[0], "--to", earlier[1])
     assert status == 2
     assert "FAILED" in out and "'zz' (columns.categorical)" in out
     store = open_store("sqlite:///monitor.db")
     try:
-        runs = store.runs("m")
-        assert [r.status for r in runs] == ["failed", "ok"]
-        assert "'zz'" in (runs[0].error or "")
-        assert len(store.results(runs[1].id)) > 0
+        runs = store.runs("m")  # the latest window first
+        assert [r.status for r in runs] == ["ok", "failed"]
+        assert "'zz'" in (runs[1].error or "")
+        assert len(store.results(runs[0].id)) > 0
     finally:
         store.close()
 

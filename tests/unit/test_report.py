@@ -66,3 +66,25 @@ def test_json_is_the_contract_document(comparison: Comparison) -> None:
     text = render_json(comparison, "train.parquet", "today.parquet")
     assert json.loads(text) == comparison.to_dict("train.parquet", "today.parquet")
     assert text.startswith('{\n  "reference": {')
+
+
+def test_table_shows_multivariate_tests_and_model_metrics() -> None:
+    """Multivariate verdicts and model metrics get their own lines; JSON carries them too."""
+    from monitor.compare import DriftOptions
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=2000)
+    ref = pd.DataFrame({"a": x, "b": x + rng.normal(0, 0.1, 2000), "p": rng.random(2000),
+                        "y": rng.random(2000) < 0.5})
+    cur = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000),
+                        "p": rng.random(2000), "y": rng.random(2000) < 0.5})
+    reference = build_profile([ref], exclude=["y"])
+    current = build_profile([cur], reference=reference, prediction="p", target="y")
+    result = compare(reference, current, DriftOptions(multivariate=("pca",), prediction="p"))
+    text = render_table(result, "ref", "cur")
+    (pca,) = [line for line in text.splitlines() if line.strip().startswith("pca ")]
+    assert pca.endswith("DRIFTED")
+    assert "Model performance: accuracy 0." in text and "roc_auc" in text
+    document = json.loads(render_json(result, "ref", "cur"))
+    assert document["multivariate"][0]["method"] == "pca"
+    assert 0.4 < document["performance"]["accuracy"] < 0.6

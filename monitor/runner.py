@@ -30,13 +30,15 @@ from monitor.store.alerting import active_silences
 from monitor.store.leases import LeaseKeeper, Leases, process_owner
 from monitor.store.records import NewRun
 from monitor.store.repository import Store
-from monitor.windows import Window, complete_windows, latest_complete_window
+from monitor.windows import Window, due_windows, latest_complete_window
 
 __all__ = ["Interrupted", "RunOutcome", "Runner", "until_stopped"]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+FINISHED_STATUSES = ("ok", "no_data")
+"""Statuses that close a window for good (the others are run again)."""
 T = TypeVar("T")
 
 
@@ -104,10 +106,16 @@ class Runner:
         self._held_elsewhere: dict[str, Window] = {}
 
     def due_windows(self, spec: MonitorSpec, limit: int) -> list[Window]:
-        """Complete windows after the monitor's watermark, oldest first (at most ``limit``)."""
-        watermark = self.store.last_window_end(spec.name)
-        return complete_windows(self.clock(), spec.window, spec.delay, after=watermark,
-                                limit=limit)
+        """Complete windows not finished yet, oldest first (at most ``limit``).
+
+        Gaps among the recent windows (the last ``2 × limit``, at least 48)
+        are filled before newer windows run.
+        """
+        recent = self.store.runs(spec.name, limit=max(48, 2 * limit))
+        finished = [Window(r.window_start, r.window_end) for r in recent
+                    if r.status in FINISHED_STATUSES]
+        return due_windows(self.clock(), spec.window, spec.delay, finished=finished,
+                           limit=limit)
 
     def run_due(self, spec: MonitorSpec, limit: int) -> list[RunOutcome]:
         """Run the due windows oldest first; stop at the first that fails or is leased.

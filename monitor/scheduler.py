@@ -15,6 +15,7 @@ import os
 import random
 import signal
 import threading
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,11 +23,11 @@ from types import FrameType
 from typing import Any
 
 from apscheduler.events import (
+    EVENT_JOB_EXECUTED,
     EVENT_JOB_MAX_INSTANCES,
     EVENT_JOB_MISSED,
-    EVENT_JOB_SUBMITTED,
     JobEvent,
-    JobSubmissionEvent,
+    JobExecutionEvent,
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -49,6 +50,7 @@ from monitor.server import HttpServer
 from monitor.settings import Settings
 from monitor.status import monitor_status
 from monitor.store import Store, open_store
+from monitor.windows import EPOCH
 
 __all__ = ["Daemon", "trigger_for"]
 
@@ -56,15 +58,23 @@ log = logging.getLogger(__name__)
 
 
 def trigger_for(spec: MonitorSpec, *, jitter: float = 0.0) -> BaseTrigger:
-    """The APScheduler trigger of a monitor's ``schedule:`` (UTC), with optional jitter."""
+    """The APScheduler trigger of a monitor's ``schedule:`` (UTC), spread by ``jitter``.
+
+    Interval ticks fall on a fixed grid shifted by an offset in ``[0, jitter)``
+    taken from the monitor's name: monitors spread out, and each keeps its exact
+    period (APScheduler's own interval jitter would lengthen it by half the
+    jitter on average, as each tick counts from the jittered one before). Cron
+    ticks get APScheduler's random jitter, which does not drift.
+    """
     schedule = spec.schedule
-    spread = int(jitter) or None
     if schedule.cron is not None:
         trigger = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
-        trigger.jitter = spread
+        trigger.jitter = int(jitter) or None
         return trigger
     assert schedule.every is not None
-    return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC, jitter=spread)
+    offset = timedelta(seconds=jitter * zlib.crc32(spec.name.encode()) / 2**32)
+    return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC,
+                           start_date=EPOCH + offset)
 
 
 class Daemon:
@@ -90,14 +100,13 @@ class Daemon:
         self._dispatcher: Dispatcher | None = None
         self._resender: AlertmanagerResender | None = None
         self._notifiers: dict[str, Notifier] = {}
-        self._due: dict[str, datetime] = {}  # job id -> the tick time it was submitted for
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=settings.workers)},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(settings.misfire_grace)},
         )
-        self._scheduler.add_listener(self._on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED
+        self._scheduler.add_listener(self._on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED
                                      | EVENT_JOB_MAX_INSTANCES)
 
     def run(self) -> int:
@@ -213,18 +222,16 @@ class Daemon:
                      _describe(spec))
         self.metrics.monitors.set(len(new))
 
-    def _tick(self, name: str) -> None:
-        """Process every due window of one monitor, oldest first."""
+    def _tick(self, name: str) -> datetime | None:
+        """Process every due window of one monitor, oldest first; return when it started."""
         with self._busy:
             if self._stop.is_set():
-                return
+                return None
             self._running += 1
         try:
-            self._last_tick = now = utc_now()
-            due = self._due.pop(_job_id(name), None)
-            if due is not None:
-                self.metrics.tick_lateness.observe(max(0.0, (now - due).total_seconds()))
+            self._last_tick = started = utc_now()
             self._run_due(name)
+            return started
         finally:
             with self._busy:
                 self._running -= 1
@@ -249,11 +256,13 @@ class Daemon:
             log.exception("monitor %s: unexpected error in tick", name)
 
     def _on_job_event(self, event: JobEvent) -> None:
-        """Remember when each tick was due; count ticks dropped as missed or overlapping."""
+        """Measure how late ticks started; count ticks dropped as missed or overlapping."""
         if not event.job_id.startswith("monitor:"):
             return
-        if isinstance(event, JobSubmissionEvent):
-            self._due[event.job_id] = event.scheduled_run_times[-1]
+        if isinstance(event, JobExecutionEvent):
+            if isinstance(event.retval, datetime):  # the tick returns when it started
+                late = (event.retval - event.scheduled_run_time).total_seconds()
+                self.metrics.tick_lateness.observe(max(0.0, late))
         else:
             reason = "missed" if event.code == EVENT_JOB_MISSED else "still_running"
             self.metrics.ticks_skipped.labels(reason).inc()

@@ -9,10 +9,17 @@ The watermark is the end of the last window a monitor finished.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["EPOCH", "Window", "align", "complete_windows", "latest_complete_window"]
+__all__ = [
+    "EPOCH",
+    "Window",
+    "align",
+    "due_windows",
+    "latest_complete_window",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -51,35 +58,42 @@ def latest_complete_window(now: datetime, length: timedelta, delay: timedelta) -
     return Window(end - length, end)
 
 
-def complete_windows(
+def due_windows(
     now: datetime,
     length: timedelta,
     delay: timedelta,
     *,
-    after: datetime | None,
+    finished: Iterable[Window],
     limit: int,
 ) -> list[Window]:
-    """Complete windows ending after the watermark ``after``, oldest first.
+    """Complete windows not finished yet, oldest first: gaps first, then new windows.
 
-    With no watermark (a new monitor) only the latest complete window is due.
-    At most ``limit`` windows are returned (the oldest ones), so a monitor that
-    was down for long catches up over several ticks without skipping any.
-    A watermark not on a boundary (the window length changed) restarts at the
-    next boundary after it.
+    ``finished`` are the monitor's recently finished windows. Every complete
+    window after the oldest of them that is not among them is due, so a gap
+    (a window skipped because ``monitor check`` ran a later one, say) is
+    filled. Windows of another length (the rules changed) are ignored; with
+    none of this length, only the latest complete window is due.
+
+    >>> h = timedelta(hours=1)
+    >>> t = lambda hour: datetime(2026, 1, 1, hour, tzinfo=UTC)
+    >>> [w.start.hour for w in due_windows(t(6), h, timedelta(0), limit=9,
+    ...                                    finished=[Window(t(1), t(2)), Window(t(3), t(4))])]
+    [2, 4, 5]
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     latest = latest_complete_window(now, length, delay)
-    if after is None:
+    done = {w for w in finished if w.end - w.start == length}
+    if not done:
         return [latest]
-    start = align(after, length)
-    if start < after:
+    start = align(min(done).start, length)
+    due: list[Window] = []
+    while start + length <= latest.end and len(due) < limit:
+        window = Window(start, start + length)
+        if window not in done:
+            due.append(window)
         start += length
-    windows: list[Window] = []
-    while start + length <= latest.end and len(windows) < limit:
-        windows.append(Window(start, start + length))
-        start += length
-    return windows
+    return due
 
 
 def _check(moment: datetime, length: timedelta) -> None:

@@ -292,3 +292,16 @@ def test_pushdown_and_pulled_runs_store_the_same_results(setup, caplog):
         assert x[:2] == y[:2]
         for got, want in zip(x[2:], y[2:], strict=True):
             assert got == (None if want is None else pytest.approx(want, rel=1e-9, abs=1e-12))
+
+
+def test_window_skipped_by_a_later_check_is_filled(setup):
+    """After `monitor check` ran a later window, the windows in between are due, oldest first."""
+    store, rules, _, _ = setup
+    runner = Runner(store, clock=lambda: T0 + 5 * HOUR)
+    spec = rules.monitor("scores")
+    runner.run_window(spec, window(1))  # the daemon's last window
+    runner.run_window(spec, window(4))  # `monitor check` ran the latest one
+    assert runner.due_windows(spec, 10) == [window(2), window(3)]
+    outcomes = runner.run_due(spec, 10)
+    assert [o.window for o in outcomes] == [window(2), window(3)]
+    assert runner.due_windows(spec, 10) == []

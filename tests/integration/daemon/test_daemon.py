@@ -66,6 +66,8 @@ def test_windows_run_in_order_with_status_and_metrics(live_logs, start_daemon, t
                and ("stage", "dead") in labels) == 0
     assert ("monitor_column_drifted", (("column", "score"), ("monitor", "live"))) in metrics
     assert metrics[("monitor_run_duration_seconds_count", (("monitor", "live"),))] >= 3
+    assert metrics[("monitor_tick_lateness_seconds_count", ())] >= 3
+    assert metrics[("monitor_tick_lateness_seconds_bucket", (("le", "1.0"),))] >= 3
 
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(20) == 0

@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("reference", metavar="REFERENCE",
                          help="file, profile JSON file, or stored profile name")
     compare.add_argument("current", metavar="CURRENT", help="CSV, Parquet or JSONL file")
-    compare.add_argument("--format", choices=["table", "json"], default="table")
+    compare.add_argument("--format", choices=["table", "json", "html"], default="table")
     compare.add_argument("--method", default="auto", help="drift method for every column")
     compare.add_argument("--threshold", type=float, help="the method's threshold")
     compare.add_argument("--correction", choices=["holm", "bh", "none"], default="holm")

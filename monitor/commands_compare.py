@@ -35,7 +35,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     warm.join()
     from monitor.compare import DriftOptions, compare
     from monitor.quality import QualityOptions
-    from monitor.report import render_json, render_table
+    from monitor.report import render_html, render_json, render_table
 
     current_source = FileSource(FileSource.Config(path=args.current))  # type: ignore[call-arg]
     builder = ProfileBuilder(reference=reference, exclude=args.exclude)
@@ -47,7 +47,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
         comparison = compare(reference, builder.build(), options, QualityOptions())
     except ValueError as exc:
         raise MonitorError(str(exc)) from exc
-    render = render_json if args.format == "json" else render_table
+    render = {"json": render_json, "html": render_html}.get(args.format, render_table)
     print(render(comparison, args.reference, args.current))
     failed = any(c.drifted for c in comparison.columns) or any(
         not q.passed for q in comparison.quality)

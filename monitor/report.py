@@ -1,20 +1,33 @@
-"""Reports of a comparison: a plain-text table for a terminal, and the JSON document.
+"""Reports of a comparison: a plain-text table for a terminal, the JSON document, an HTML page.
 
 The table lists each column's test, then the multivariate tests and model
-metrics when there are any, then the failed quality checks.
+metrics when there are any, then the failed quality checks. The HTML page
+shows the same, self-contained (no script, no external style), to attach to
+a ticket or serve as a static file.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from html import escape
 
 from monitor.compare import Comparison
 from monitor.quality import QualityResult
 
-__all__ = ["render_json", "render_table"]
+__all__ = ["render_html", "render_json", "render_table"]
 
 _HEADERS = ("column", "kind", "method", "statistic", "p-value", "threshold", "effect", "drifted")
+_MULTIVARIATE = ("method", "statistic", "p-value", "threshold", "drifted")
+_QUALITY = ("check", "column", "value", "limit", "passed")
+_STYLE = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1a1a1a; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { padding: 0.25rem 0.75rem; border-bottom: 1px solid #ddd; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.bad td { background: #fde8e8; }
+.verdict { font-size: 1.2rem; font-weight: 600; }
+"""
 
 
 def render_json(comparison: Comparison, reference_source: str, current_source: str) -> str:
@@ -33,18 +46,10 @@ def render_table(comparison: Comparison, reference_source: str, current_source: 
         _headline(comparison),
     ]
     if comparison.columns:
-        rows = [
-            (c.column, c.kind, c.method, _number(c.statistic), _number(c.p_value),
-             _number(c.threshold), _number(c.effect_size), "DRIFTED" if c.drifted else "no")
-            for c in comparison.columns
-        ]
-        lines += ["", *_table(_HEADERS, rows)]
+        lines += ["", *_table(_HEADERS, _column_rows(comparison))]
     if comparison.multivariate:
-        rows = [(m.method, _number(m.statistic), _number(m.p_value), _number(m.threshold),
-                 "DRIFTED" if m.drifted else "no") for m in comparison.multivariate]
         lines += ["", "Multivariate (numeric columns together):",
-                  *("  " + line for line in _table(
-                      ("method", "statistic", "p-value", "threshold", "drifted"), rows))]
+                  *("  " + line for line in _table(_MULTIVARIATE, _multivariate_rows(comparison)))]
     if comparison.performance:
         shown = ", ".join(f"{name} {_number(value)}"
                           for name, value in comparison.performance.items())
@@ -55,6 +60,71 @@ def render_table(comparison: Comparison, reference_source: str, current_source: 
             f"Extra columns (not in the reference): {', '.join(comparison.extra_columns)}"
         )
     return "\n".join(lines) + "\n"
+
+
+def render_html(comparison: Comparison, reference_source: str, current_source: str) -> str:
+    """A self-contained HTML page of the comparison."""
+    parts = [
+        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Drift report: {escape(current_source)}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Drift report</h1>",
+        _html_table(("", "source", "rows"), [
+            ("reference", reference_source, f"{comparison.reference_rows:,}"),
+            ("current", current_source, f"{comparison.current_rows:,}")]),
+        f'<p class="verdict">{escape(_headline(comparison))}</p>',
+    ]
+    if comparison.columns:
+        bad = [c.drifted for c in comparison.columns]
+        parts += ["<h2>Columns</h2>", _html_table(_HEADERS, _column_rows(comparison), bad)]
+    if comparison.multivariate:
+        bad = [m.drifted for m in comparison.multivariate]
+        parts += ["<h2>Multivariate</h2>",
+                  _html_table(_MULTIVARIATE, _multivariate_rows(comparison), bad)]
+    if comparison.performance:
+        parts += ["<h2>Model performance</h2>", _html_table(
+            ("metric", "value"),
+            [(name, _number(value)) for name, value in comparison.performance.items()])]
+    quality = comparison.quality
+    rows = [(q.check, q.column or "(dataset)", _number(q.value), _limit(q),
+             "yes" if q.passed else "FAILED") for q in quality]
+    parts += ["<h2>Data quality</h2>", _html_table(_QUALITY, rows, [not q.passed for q in quality])]
+    if comparison.extra_columns:
+        parts.append(f"<p>Extra columns (not in the reference): "
+                     f"{escape(', '.join(comparison.extra_columns))}</p>")
+    return "\n".join([*parts, "</body></html>"]) + "\n"
+
+
+def _column_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+    return [
+        (c.column, c.kind, c.method, _number(c.statistic), _number(c.p_value),
+         _number(c.threshold), _number(c.effect_size), "DRIFTED" if c.drifted else "no")
+        for c in comparison.columns
+    ]
+
+
+def _multivariate_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+    return [(m.method, _number(m.statistic), _number(m.p_value), _number(m.threshold),
+             "DRIFTED" if m.drifted else "no") for m in comparison.multivariate]
+
+
+def _html_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], bad: Sequence[bool] = ()
+) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cells = "".join(
+            f'<td class="n">{escape(v)}</td>' if _is_number(v) else f"<td>{escape(v)}</td>"
+            for v in row)
+        marked = ' class="bad"' if i < len(bad) and bad[i] else ""
+        body.append(f"<tr{marked}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _is_number(text: str) -> bool:
+    return bool(text) and text.lstrip("-<=> ").replace(",", "").replace(".", "", 1).replace(
+        "e-", "", 1).replace("e+", "", 1).isdigit()
 
 
 def _headline(comparison: Comparison) -> str:

@@ -127,6 +127,11 @@ def test_daemon_sends_signed_webhooks_and_stops_cleanly(example, receiver, daemo
             if s.name == "monitor_runs_total"}
     assert runs[("credit-scoring", "ok")] == 1
     assert families["monitor_rules_last_reload_success"].samples[0].value == 1
+    alerts = {(s.labels["monitor"], s.labels["state"]): s.value
+              for s in families["monitor_alerts"].samples}
+    assert alerts[("credit-scoring", "firing")] == 2
+    drifted = {s.labels["column"]: s.value for s in families["monitor_column_drifted"].samples}
+    assert drifted["age"] == 1 and drifted["product"] == 0
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0, log.read_text()

@@ -1,4 +1,4 @@
-"""Tests of the plain-text and JSON reports of a comparison."""
+"""Tests of the plain-text, JSON and HTML reports of a comparison."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from monitor.compare import Comparison, compare
 from monitor.profiles import build_profile
 from monitor.quality import QualityOptions
-from monitor.report import render_json, render_table
+from monitor.report import render_html, render_json, render_table
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +88,27 @@ def test_table_shows_multivariate_tests_and_model_metrics() -> None:
     document = json.loads(render_json(result, "ref", "cur"))
     assert document["multivariate"][0]["method"] == "pca"
     assert 0.4 < document["performance"]["accuracy"] < 0.6
+
+
+def test_html_page_marks_drift_and_failed_checks(comparison: Comparison) -> None:
+    """The HTML page is well formed, escapes names, marks drifted rows and failed checks."""
+    from html.parser import HTMLParser
+
+    page = render_html(comparison, "<train>.parquet", "today.parquet")
+    opened: list[str] = []
+
+    class Balance(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("meta", "br"):
+                opened.append(tag)
+
+        def handle_endtag(self, tag):
+            assert opened.pop() == tag
+
+    Balance().feed(page)
+    assert opened == []
+    assert "&lt;train&gt;.parquet" in page and "<train>" not in page
+    assert '<tr class="bad"><td>age</td>' in page
+    assert "<tr><td>score</td>" in page
+    assert "1 of 2 columns drifted" in page
+    assert '<td>missing_column</td><td>state</td>' in page and "FAILED" in page

@@ -18,14 +18,13 @@ delivered once one instance accepted it (the re-sends reach the others).
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import requests
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
 from monitor.alerts.notifiers.render import (
@@ -36,7 +35,9 @@ from monitor.alerts.notifiers.render import (
     truncate,
 )
 from monitor.alerts.notifiers.transport import (
+    HttpConfig,
     HttpTransport,
+    LinkOptions,
     check_http_url,
     host_of,
     json_body,
@@ -126,36 +127,26 @@ class AlertmanagerNotifier(Notifier):
     groups = True
     max_group = 500
 
-    class Config(NotifierConfig):
+    class Config(HttpConfig, LinkOptions):
         """The ``type: alertmanager`` block of a rule file."""
-
-        # Validation errors must not echo the input: URLs and headers may hold tokens.
-        model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
         type: Literal["alertmanager"]
         url: str | list[str] = Field(repr=False, description="Alertmanager base URL(s)")
         headers: dict[str, str] = Field(default_factory=dict, repr=False)
-        timeout: float = 10.0
         labels: dict[str, str] = Field(default_factory=dict, description="Static labels")
         resend_interval: Duration = timedelta(minutes=1)
         resolved_resend_for: Duration = timedelta(minutes=5)
-        link: str | None = None
         max_columns: int = Field(default=5, ge=0, le=50)
 
         @field_validator("url")
         @classmethod
-        def _check_urls(cls, url: str | list[str]) -> str | list[str]:
+        def _check_url(cls, url: str | list[str]) -> str | list[str]:  # type: ignore[override]
             urls = [url] if isinstance(url, str) else url
             if not urls:
                 raise ValueError("url list is empty: give at least one Alertmanager URL")
             for item in urls:
                 check_http_url(item)
             return url
-
-        @field_validator("link")
-        @classmethod
-        def _check_link(cls, link: str | None) -> str | None:
-            return None if link is None else check_http_url(link)
 
         @field_validator("resend_interval")
         @classmethod
@@ -173,13 +164,6 @@ class AlertmanagerNotifier(Notifier):
             if duration < timedelta(0):
                 raise ValueError(f"resolved_resend_for must not be negative, got {duration}")
             return duration
-
-        @field_validator("timeout")
-        @classmethod
-        def _check_timeout(cls, timeout: float) -> float:
-            if not (math.isfinite(timeout) and timeout > 0):
-                raise ValueError(f"timeout must be a positive number of seconds, got {timeout:g}")
-            return timeout
 
     config: Config
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +37,7 @@ from monitor.alerts.notifiers.render import (
     truncate,
     window_text,
 )
+from monitor.alerts.notifiers.transport import LinkOptions, check_timeout
 from monitor.errors import NotifierError
 
 __all__ = ["EmailNotifier", "email_message"]
@@ -133,7 +133,7 @@ class EmailNotifier(Notifier):
     groups = True
     max_group = 50
 
-    class Config(NotifierConfig):
+    class Config(NotifierConfig, LinkOptions):
         """The ``type: email`` block of a rule file."""
 
         model_config = ConfigDict(extra="forbid", hide_input_in_errors=True,
@@ -150,8 +150,6 @@ class EmailNotifier(Notifier):
         timeout: float = 30.0
         ca_file: str | None = Field(default=None, description="PEM file of CAs to trust")
         subject_prefix: str = "[monitor]"
-        link: str | None = None
-        max_columns: int = Field(default=10, ge=0, le=50)
 
         @field_validator("sender")
         @classmethod
@@ -166,9 +164,7 @@ class EmailNotifier(Notifier):
         @field_validator("timeout")
         @classmethod
         def _check_timeout(cls, timeout: float) -> float:
-            if not (math.isfinite(timeout) and timeout > 0):
-                raise ValueError(f"timeout must be a positive number of seconds, got {timeout:g}")
-            return timeout
+            return check_timeout(timeout)
 
         @field_validator("ca_file")
         @classmethod

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
-import requests
 from pydantic import Field, field_validator
 
-from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
+from monitor.alerts.notifiers.base import Notification
 from monitor.alerts.notifiers.render import (
     alert_title,
     identity_labels,
@@ -28,13 +26,7 @@ from monitor.alerts.notifiers.render import (
     truncate,
     window_text,
 )
-from monitor.alerts.notifiers.transport import (
-    HttpConfig,
-    HttpTransport,
-    check_http_url,
-    host_of,
-    json_body,
-)
+from monitor.alerts.notifiers.transport import HttpConfig, HttpNotifier, LinkOptions
 
 __all__ = [
     "EVENTS_URL",
@@ -116,10 +108,13 @@ def pagerduty_event(
     return event
 
 
-class PagerDutyNotifier(Notifier):
+class PagerDutyNotifier(HttpNotifier):
     """Triggers and resolves PagerDuty incidents through the Events API v2."""
 
-    class Config(HttpConfig):
+    kind = "pagerduty"
+    hint = "check the routing key and the event's fields"
+
+    class Config(HttpConfig, LinkOptions):
         """The ``type: pagerduty`` block of a rule file."""
 
         type: Literal["pagerduty"]
@@ -128,13 +123,6 @@ class PagerDutyNotifier(Notifier):
         source: str | None = Field(default=None, description="payload.source; default the monitor")
         severities: dict[str, PagerDutySeverity] = Field(
             default_factory=dict, description="monitor severity → PagerDuty severity")
-        link: str | None = None
-        max_columns: int = Field(default=10, ge=0, le=50)
-
-        @field_validator("link")
-        @classmethod
-        def _check_link(cls, link: str | None) -> str | None:
-            return None if link is None else check_http_url(link)
 
         @field_validator("routing_key")
         @classmethod
@@ -145,31 +133,18 @@ class PagerDutyNotifier(Notifier):
 
     config: Config
 
-    def __init__(
-        self,
-        config: NotifierConfig,
-        *,
-        session: requests.Session | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(config)
-        self.host = host_of(self.config.url)
-        self._severities = {**DEFAULT_SEVERITIES, **self.config.severities}
-        self._transport = HttpTransport("pagerduty", session=session, clock=clock,
-                                        hint="check the routing key and the event's fields")
-
-    def close(self) -> None:
-        """Release the HTTP connections of this notifier."""
-        self._transport.close()
+    @property
+    def severities(self) -> dict[str, PagerDutySeverity]:
+        """The monitor's severities mapped to PagerDuty's, the rule's overrides applied."""
+        return {**DEFAULT_SEVERITIES, **self.config.severities}
 
     def deliver(self, notification: Notification) -> None:
         """Send one trigger or resolve event."""
         config = self.config
         event = pagerduty_event(
             notification.payload, routing_key=config.routing_key, source=config.source,
-            severities=self._severities, link=config.link, max_columns=config.max_columns,
+            severities=self.severities, link=config.link, max_columns=config.max_columns,
         )
-        body = json_body(event, "pagerduty", self.host)
-        self._transport.post(config.url, body, {}, config.timeout)
+        self.post(event)
         logger.debug("delivered %s to pagerduty %s (%s)", notification.idempotency_key,
                      self.host, event["event_action"])

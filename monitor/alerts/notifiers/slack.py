@@ -10,14 +10,10 @@ counted, not shown. The webhook URL is a secret: errors name the host only.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import requests
-from pydantic import Field, field_validator
-
-from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
+from monitor.alerts.notifiers.base import Notification
 from monitor.alerts.notifiers.render import (
     alert_title,
     columns_text,
@@ -28,13 +24,7 @@ from monitor.alerts.notifiers.render import (
     truncate,
     window_text,
 )
-from monitor.alerts.notifiers.transport import (
-    HttpConfig,
-    HttpTransport,
-    check_http_url,
-    host_of,
-    json_body,
-)
+from monitor.alerts.notifiers.transport import HttpConfig, HttpNotifier, LinkOptions
 
 __all__ = ["HEADER_LIMIT", "MAX_ALERTS", "SECTION_LIMIT", "SlackNotifier", "slack_message"]
 
@@ -112,41 +102,20 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class SlackNotifier(Notifier):
+class SlackNotifier(HttpNotifier):
     """Posts alerts to a Slack incoming webhook, the alerts of one run in one message."""
 
     groups = True
     max_group = 50
+    kind = "slack"
+    hint = "check the webhook url (is the app still installed?)"
 
-    class Config(HttpConfig):
+    class Config(HttpConfig, LinkOptions):
         """The ``type: slack`` block of a rule file."""
 
         type: Literal["slack"]
-        link: str | None = Field(default=None, description="Link shown when an alert has none.")
-        max_columns: int = Field(default=10, ge=0, le=50)
-
-        @field_validator("link")
-        @classmethod
-        def _check_link(cls, link: str | None) -> str | None:
-            return None if link is None else check_http_url(link)
 
     config: Config
-
-    def __init__(
-        self,
-        config: NotifierConfig,
-        *,
-        session: requests.Session | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(config)
-        self.host = host_of(self.config.url)
-        self._transport = HttpTransport("slack", session=session, clock=clock,
-                                        hint="check the webhook url (is the app still installed?)")
-
-    def close(self) -> None:
-        """Release the HTTP connections of this notifier."""
-        self._transport.close()
 
     def deliver(self, notification: Notification) -> None:
         """Post one alert as one message."""
@@ -154,8 +123,6 @@ class SlackNotifier(Notifier):
 
     def deliver_group(self, notifications: Sequence[Notification]) -> None:
         """Post the alerts of one monitor and window as one message."""
-        message = slack_message([n.payload for n in notifications], link=self.config.link,
-                                max_columns=self.config.max_columns)
-        body = json_body(message, "slack", self.host)
-        self._transport.post(self.config.url, body, {}, self.config.timeout)
+        self.post(slack_message([n.payload for n in notifications], link=self.config.link,
+                                max_columns=self.config.max_columns))
         logger.debug("delivered %d alert(s) to slack %s", len(notifications), self.host)

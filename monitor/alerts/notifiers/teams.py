@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import requests
-from pydantic import Field, field_validator
-
-from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
+from monitor.alerts.notifiers.base import Notification
 from monitor.alerts.notifiers.render import (
     alert_title,
     format_number,
@@ -29,13 +25,7 @@ from monitor.alerts.notifiers.render import (
     truncate,
     window_text,
 )
-from monitor.alerts.notifiers.transport import (
-    HttpConfig,
-    HttpTransport,
-    check_http_url,
-    host_of,
-    json_body,
-)
+from monitor.alerts.notifiers.transport import HttpConfig, HttpNotifier, LinkOptions
 
 __all__ = ["MAX_ALERTS", "MAX_BYTES", "TeamsNotifier", "teams_message"]
 
@@ -124,41 +114,20 @@ def _alert_items(payload: Mapping[str, Any], max_columns: int) -> list[dict[str,
     return items
 
 
-class TeamsNotifier(Notifier):
+class TeamsNotifier(HttpNotifier):
     """Posts alerts to a Microsoft Teams webhook as an Adaptive Card, one per run."""
 
     groups = True
     max_group = 50
+    kind = "teams"
+    hint = "check the webhook url (was it removed?)"
 
-    class Config(HttpConfig):
+    class Config(HttpConfig, LinkOptions):
         """The ``type: teams`` block of a rule file."""
 
         type: Literal["teams"]
-        link: str | None = Field(default=None, description="Link shown when an alert has none.")
-        max_columns: int = Field(default=10, ge=0, le=50)
-
-        @field_validator("link")
-        @classmethod
-        def _check_link(cls, link: str | None) -> str | None:
-            return None if link is None else check_http_url(link)
 
     config: Config
-
-    def __init__(
-        self,
-        config: NotifierConfig,
-        *,
-        session: requests.Session | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(config)
-        self.host = host_of(self.config.url)
-        self._transport = HttpTransport("teams", session=session, clock=clock,
-                                        hint="check the webhook url (was it removed?)")
-
-    def close(self) -> None:
-        """Release the HTTP connections of this notifier."""
-        self._transport.close()
 
     def deliver(self, notification: Notification) -> None:
         """Post one alert as one card."""
@@ -166,8 +135,6 @@ class TeamsNotifier(Notifier):
 
     def deliver_group(self, notifications: Sequence[Notification]) -> None:
         """Post the alerts of one monitor and window as one card."""
-        message = teams_message([n.payload for n in notifications], link=self.config.link,
-                                max_columns=self.config.max_columns)
-        body = json_body(message, "teams", self.host)
-        self._transport.post(self.config.url, body, {}, self.config.timeout)
+        self.post(teams_message([n.payload for n in notifications], link=self.config.link,
+                                max_columns=self.config.max_columns))
         logger.debug("delivered %d alert(s) to teams %s", len(notifications), self.host)

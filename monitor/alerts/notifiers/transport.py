@@ -14,21 +14,24 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from requests.structures import CaseInsensitiveDict
 
 from monitor import __version__
-from monitor.alerts.notifiers.base import NotifierConfig
+from monitor.alerts.notifiers.base import Notifier, NotifierConfig
 from monitor.errors import NotifierError
 
 __all__ = [
     "HttpConfig",
+    "HttpNotifier",
     "HttpTransport",
+    "LinkOptions",
     "check_http_url",
+    "check_timeout",
     "json_body",
     "parse_retry_after",
     "redacted",
@@ -104,6 +107,25 @@ def json_body(document: Any, kind: str, host: str) -> bytes:
     return text.encode("utf-8")
 
 
+def check_timeout(timeout: float) -> float:
+    """Return ``timeout`` if it is a positive, finite number of seconds."""
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout:g}")
+    return timeout
+
+
+class LinkOptions(BaseModel):
+    """Fields of notifiers that write for people: a fallback link, and columns to list."""
+
+    link: str | None = Field(default=None, description="Link shown when an alert has none.")
+    max_columns: int = Field(default=10, ge=0, le=50)
+
+    @field_validator("link")
+    @classmethod
+    def _check_link(cls, link: str | None) -> str | None:
+        return None if link is None else check_http_url(link)
+
+
 class HttpConfig(NotifierConfig):
     """Fields of every HTTP notifier: the receiver's URL (a secret) and a timeout."""
 
@@ -121,9 +143,7 @@ class HttpConfig(NotifierConfig):
     @field_validator("timeout")
     @classmethod
     def _check_timeout(cls, timeout: float) -> float:
-        if not (math.isfinite(timeout) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout:g}")
-        return timeout
+        return check_timeout(timeout)
 
 
 class HttpTransport:
@@ -212,3 +232,36 @@ class HttpTransport:
 def host_of(url: str) -> str:
     """The host (and port) of a URL, without userinfo."""
     return urlsplit(url).netloc.rpartition("@")[2]
+
+
+class HttpNotifier(Notifier):
+    """A notifier that POSTs JSON to the URL of an ``HttpConfig`` through one transport.
+
+    Subclasses set ``kind`` (for messages) and ``hint`` (what to check when
+    the receiver rejects a message for good).
+    """
+
+    kind: ClassVar[str]
+    hint: ClassVar[str]
+    config: HttpConfig
+
+    def __init__(
+        self,
+        config: NotifierConfig,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(config)
+        self.host = host_of(self.config.url)
+        self._clock = clock
+        self._transport = HttpTransport(self.kind, session=session, clock=clock, hint=self.hint)
+
+    def close(self) -> None:
+        """Release the HTTP connections of this notifier."""
+        self._transport.close()
+
+    def post(self, document: Any, headers: Mapping[str, str] | None = None) -> None:
+        """POST ``document`` as JSON; raise ``NotifierError`` unless the receiver answers 2xx."""
+        body = json_body(document, self.kind, self.host)
+        self._transport.post(self.config.url, body, headers or {}, self.config.timeout)

@@ -17,18 +17,15 @@ import binascii
 import hashlib
 import hmac
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
-import requests
 from pydantic import Field, field_validator
 
-from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
+from monitor.alerts.notifiers.base import Notification
 from monitor.alerts.notifiers.transport import (
     HttpConfig,
-    HttpTransport,
-    host_of,
+    HttpNotifier,
     json_body,
     parse_retry_after,
 )
@@ -84,8 +81,11 @@ def sign(msg_id: str, timestamp: int, body: bytes, secrets: str | Sequence[str])
     return " ".join(signatures)
 
 
-class WebhookNotifier(Notifier):
+class WebhookNotifier(HttpNotifier):
     """Delivers alert payloads to an HTTP endpoint, signed with HMAC-SHA256."""
+
+    kind = "webhook"
+    hint = "check its url, secret and logs"
 
     class Config(HttpConfig):
         """The ``type: webhook`` block of a rule file."""
@@ -114,24 +114,6 @@ class WebhookNotifier(Notifier):
             return headers
 
     config: Config
-
-    def __init__(
-        self,
-        config: NotifierConfig,
-        *,
-        session: requests.Session | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(config)
-        self._transport = HttpTransport(
-            "webhook", session=session, clock=clock, hint="check its url, secret and logs"
-        )
-        self._clock = clock
-        self.host = host_of(self.config.url)
-
-    def close(self) -> None:
-        """Release the HTTP connections of this notifier."""
-        self._transport.close()
 
     def deliver(self, notification: Notification) -> None:
         """POST the payload once; raise ``NotifierError`` unless the receiver answers 2xx."""

@@ -71,7 +71,7 @@ def test_severity_mapping(severity: str, mapping: dict[str, str], expected: str)
         {"type": "pagerduty", "routing_key": KEY, "severities": mapping})
     notifier = PagerDutyNotifier(config)
     event = pagerduty_event(alert_payload(severity=severity), routing_key=KEY,
-                            severities=notifier._severities)
+                            severities=notifier.severities)
     assert event["payload"]["severity"] == expected
 
 

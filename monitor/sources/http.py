@@ -18,7 +18,6 @@ rule file's ``${NAME}`` substitution; messages name the host and path only.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import time
@@ -32,10 +31,11 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitor.errors import SourceError
+from monitor.retry_after import parse_retry_after
 from monitor.sources.base import Source, SourceConfig
 from monitor.sources.timestamps import filter_window, require_times
 
-__all__ = ["HttpAuth", "HttpSource", "Pagination", "retry_after", "retry_delay"]
+__all__ = ["HttpAuth", "HttpSource", "Pagination", "retry_delay"]
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ class HttpSource(Source):
                 last = f"HTTP {response.status_code} {response.reason or ''}".strip()
                 if response.status_code != 429 and response.status_code < 500:
                     raise SourceError(f"{self.describe()} answered {last}{_hint(response)}")
-                wait = retry_after(response.headers.get("Retry-After"))
+                wait = parse_retry_after(response.headers.get("Retry-After"), time.time())
             if attempt == config.retries:
                 break
             delay = retry_delay(attempt, config.backoff, config.max_backoff, wait)
@@ -271,26 +271,6 @@ def retry_delay(attempt: int, backoff: float, maximum: float, requested: float |
         return max(0.0, requested)
     base = min(maximum, backoff * 2**attempt)
     return base * random.uniform(0.5, 1.0)
-
-
-def retry_after(value: str | None) -> float | None:
-    """A Retry-After header in seconds (delta-seconds or an HTTP date), or None.
-
-    >>> retry_after("3"), retry_after(None), retry_after("soon")
-    (3.0, None, None)
-    """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _records(body: Any, path: str | None, number: int, where: str) -> list[Any]:

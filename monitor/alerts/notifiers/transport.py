@@ -13,7 +13,6 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from requests.structures import CaseInsensitiveDict
 from monitor import __version__
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig
 from monitor.errors import NotifierError
+from monitor.retry_after import parse_retry_after
 
 __all__ = [
     "HttpConfig",
@@ -70,30 +70,6 @@ def check_http_url(url: str) -> str:
     if not valid:
         raise ValueError(f"url must be an http:// or https:// URL, got '{redacted(url)}'")
     return url
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Return the wait a ``Retry-After`` header asks for, in seconds (None when absent or bad).
-
-    The header is either a number of seconds or an HTTP date.
-
-    >>> parse_retry_after("120", now=0.0)
-    120.0
-    >>> parse_retry_after("Thu, 01 Jan 1970 00:01:00 GMT", now=30.0)
-    30.0
-    """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:  # HTTP dates are GMT by definition
-        return None
-    return max(0.0, moment.timestamp() - now)
 
 
 def json_body(document: Any, kind: str, host: str) -> bytes:

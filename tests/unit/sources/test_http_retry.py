@@ -5,7 +5,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from monitor.sources.http import HttpSource, Pagination, retry_after, retry_delay
+from monitor.retry_after import parse_retry_after
+from monitor.sources.http import HttpSource, Pagination, retry_delay
 
 
 def test_backoff_doubles_with_jitter_up_to_the_cap():
@@ -20,10 +21,11 @@ def test_backoff_doubles_with_jitter_up_to_the_cap():
 def test_retry_after_wins_over_backoff():
     """A Retry-After answer sets the wait, in seconds or as an HTTP date."""
     assert retry_delay(0, 1.0, 60.0, 12.0) == 12.0
-    assert retry_after("120") == 120.0
-    later = datetime.now(UTC) + timedelta(seconds=30)
-    assert 25 < (retry_after(format_datetime(later, usegmt=True)) or 0) <= 30
-    assert retry_after("in a while") is None and retry_after("") is None
+    now = datetime.now(UTC)
+    assert parse_retry_after("120", now.timestamp()) == 120.0
+    later = format_datetime(now + timedelta(seconds=30), usegmt=True)
+    assert 25 < (parse_retry_after(later, now.timestamp()) or 0) <= 30
+    assert parse_retry_after("in a while", 0.0) is None and parse_retry_after("", 0.0) is None
 
 
 def test_config_checks_url_auth_and_pagination():

@@ -37,6 +37,8 @@ __all__ = ["Interrupted", "RunOutcome", "Runner", "until_stopped"]
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(minutes=30)
 FINISHED_STATUSES = ("ok", "no_data")
 """Statuses that close a window for good (the others are run again)."""
 T = TypeVar("T")
@@ -52,6 +54,23 @@ def until_stopped(chunks: Iterable[T], stop: threading.Event) -> Iterator[T]:
         if stop.is_set():
             raise Interrupted
         yield chunk
+
+
+def retry_backoff(attempts: int, window: timedelta = RETRY_MAX) -> timedelta:
+    """How long a window that failed ``attempts`` times waits before the daemon tries again.
+
+    30 s after the first failure, doubling up to 30 min or the window's length
+    (whichever is shorter, but at least 30 s): a source that stays broken is
+    retried without flooding the database and the logs, and still at least
+    once a window, so error alerts keep counting windows.
+
+    >>> [retry_backoff(n).total_seconds() for n in (1, 2, 3, 8, 20)]
+    [30.0, 60.0, 120.0, 1800.0, 1800.0]
+    >>> retry_backoff(8, timedelta(minutes=5)).total_seconds()
+    300.0
+    """
+    cap = min(RETRY_MAX, max(RETRY_FIRST, window))
+    return min(RETRY_FIRST * 2 ** max(0, attempts - 1), cap)
 
 
 def utc_now() -> datetime:
@@ -114,8 +133,9 @@ class Runner:
         recent = self.store.runs(spec.name, limit=max(48, 2 * limit))
         finished = [Window(r.window_start, r.window_end) for r in recent
                     if r.status in FINISHED_STATUSES]
+        tried = [Window(r.window_start, r.window_end) for r in recent]
         return due_windows(self.clock(), spec.window, spec.delay, finished=finished,
-                           limit=limit)
+                           tried=tried, limit=limit)
 
     def run_due(self, spec: MonitorSpec, limit: int) -> list[RunOutcome]:
         """Run the due windows oldest first; stop at the first that fails or is leased.
@@ -125,7 +145,7 @@ class Runner:
         """
         outcomes = []
         for window in self.due_windows(spec, limit):
-            if self.stop.is_set():
+            if self.stop.is_set() or self._backing_off(spec, window):
                 break
             outcomes.append(self.run_window(spec, window))
             if outcomes[-1].status in self.STOP_STATUSES:
@@ -166,6 +186,18 @@ class Runner:
                 outcome = replace(outcome, seconds=time.monotonic() - began)
                 _log_summary(outcome)
                 return outcome
+
+    def _backing_off(self, spec: MonitorSpec, window: Window) -> bool:
+        """True while a window that failed waits for its next try (backoff per attempt)."""
+        failed = self.store.get_run(spec.name, window.start, window.end)
+        if failed is None or failed.status != "failed":
+            return False
+        retry_at = failed.finished_at + retry_backoff(failed.attempts, spec.window)
+        if retry_at <= self.clock():
+            return False
+        log.debug("monitor %s: window %s failed %d times; next try at %s", spec.name, window,
+                  failed.attempts, retry_at.isoformat())
+        return True
 
     def _stored(self, spec: MonitorSpec, window: Window) -> RunOutcome | None:
         """The "skipped" outcome of a window already stored (not failed), else None."""

@@ -65,14 +65,17 @@ def due_windows(
     *,
     finished: Iterable[Window],
     limit: int,
+    tried: Iterable[Window] = (),
 ) -> list[Window]:
     """Complete windows not finished yet, oldest first: gaps first, then new windows.
 
-    ``finished`` are the monitor's recently finished windows. Every complete
-    window after the oldest of them that is not among them is due, so a gap
-    (a window skipped because ``monitor check`` ran a later one, say) is
-    filled. Windows of another length (the rules changed) are ignored; with
-    none of this length, only the latest complete window is due.
+    ``finished`` are the monitor's recently finished windows, ``tried`` the
+    ones that ran but failed. Every complete window from the oldest of either
+    on that is not finished is due, so a gap (a window skipped because
+    ``monitor check`` ran a later one, say) is filled and a failed window is
+    tried again, even a new monitor's first one. Windows of another length
+    (the rules changed) are ignored; with none of this length, only the
+    latest complete window is due.
 
     >>> h = timedelta(hours=1)
     >>> t = lambda hour: datetime(2026, 1, 1, hour, tzinfo=UTC)
@@ -84,9 +87,10 @@ def due_windows(
         raise ValueError(f"limit must be at least 1, got {limit}")
     latest = latest_complete_window(now, length, delay)
     done = {w for w in finished if w.end - w.start == length}
-    if not done:
+    known = done | {w for w in tried if w.end - w.start == length}
+    if not known:
         return [latest]
-    start = align(min(done).start, length)
+    start = align(min(known).start, length)
     due: list[Window] = []
     while start + length <= latest.end and len(due) < limit:
         window = Window(start, start + length)

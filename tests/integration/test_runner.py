@@ -305,3 +305,23 @@ def test_window_skipped_by_a_later_check_is_filled(setup):
     outcomes = runner.run_due(spec, 10)
     assert [o.window for o in outcomes] == [window(2), window(3)]
     assert runner.due_windows(spec, 10) == []
+
+
+def test_failed_window_is_retried_with_backoff(setup):
+    """The daemon's loop retries a failing window after 30 s, then 60 s, not on every tick."""
+    store, _, rules_path, url = setup
+    rules_path.write_text(RULES.format(url=url, table="no_such_table"))
+    spec = load_rules([rules_path], env={}).monitor("scores")
+    now = [T0 + 5 * HOUR]
+    runner = Runner(store, clock=lambda: now[0])
+    runner.run_window(spec, window(1))  # the monitor's last good window...
+    store_run = store.get_run("scores", window(1).start, window(1).end)
+    assert store_run is not None and store_run.status == "failed"
+    assert runner.run_due(spec, 10) == []  # ...failed just now: wait
+    now[0] += timedelta(seconds=31)
+    assert [o.status for o in runner.run_due(spec, 10)] == ["failed"]
+    now[0] += timedelta(seconds=31)
+    assert runner.run_due(spec, 10) == []  # second failure: 60 s
+    now[0] += timedelta(seconds=30)
+    assert [o.status for o in runner.run_due(spec, 10)] == ["failed"]
+    assert store.get_run("scores", window(1).start, window(1).end).attempts == 3

@@ -78,3 +78,10 @@ def test_naive_datetimes_rejected():
 def test_window_str_is_iso_utc():
     """Windows print as half-open ISO intervals in UTC."""
     assert str(Window(t(9), t(10))) == "[2026-11-24T09:00:00Z, 2026-11-24T10:00:00Z)"
+
+
+def test_failed_windows_are_due_again():
+    """A window that ran and failed stays due, even a new monitor's first one."""
+    failed = [Window(t(9), t(10))]
+    due = due_windows(t(12, 30), H, timedelta(0), finished=[], tried=failed, limit=5)
+    assert [w.start for w in due] == [t(9), t(10), t(11)]

@@ -28,7 +28,7 @@ from monitor.sources.base import open_source
 from monitor.sources.collect import collect_window
 from monitor.store.alerting import active_silences
 from monitor.store.leases import LeaseKeeper, Leases, process_owner
-from monitor.store.records import NewRun
+from monitor.store.records import NewRun, RunRecord
 from monitor.store.repository import Store
 from monitor.windows import Window, due_windows, latest_complete_window
 
@@ -130,12 +130,17 @@ class Runner:
         Gaps among the recent windows (the last ``2 × limit``, at least 48)
         are filled before newer windows run.
         """
+        return self._due(spec, limit)[0]
+
+    def _due(self, spec: MonitorSpec, limit: int) -> tuple[list[Window], dict[Window, RunRecord]]:
+        """The due windows, and the failed runs among the recent ones, from one query."""
         recent = self.store.runs(spec.name, limit=max(48, 2 * limit))
-        finished = [Window(r.window_start, r.window_end) for r in recent
-                    if r.status in FINISHED_STATUSES]
-        tried = [Window(r.window_start, r.window_end) for r in recent]
-        return due_windows(self.clock(), spec.window, spec.delay, finished=finished,
-                           tried=tried, limit=limit)
+        runs = {Window(r.window_start, r.window_end): r for r in recent}
+        finished = [w for w, r in runs.items() if r.status in FINISHED_STATUSES]
+        failed = {w: r for w, r in runs.items() if r.status == "failed"}
+        due = due_windows(self.clock(), spec.window, spec.delay, finished=finished,
+                          tried=runs, limit=limit)
+        return due, failed
 
     def run_due(self, spec: MonitorSpec, limit: int) -> list[RunOutcome]:
         """Run the due windows oldest first; stop at the first that fails or is leased.
@@ -144,8 +149,9 @@ class Runner:
         next call starts again from it.
         """
         outcomes = []
-        for window in self.due_windows(spec, limit):
-            if self.stop.is_set() or self._backing_off(spec, window):
+        due, failed = self._due(spec, limit)
+        for window in due:
+            if self.stop.is_set() or self._backing_off(spec, window, failed.get(window)):
                 break
             outcomes.append(self.run_window(spec, window))
             if outcomes[-1].status in self.STOP_STATUSES:
@@ -187,10 +193,9 @@ class Runner:
                 _log_summary(outcome)
                 return outcome
 
-    def _backing_off(self, spec: MonitorSpec, window: Window) -> bool:
+    def _backing_off(self, spec: MonitorSpec, window: Window, failed: RunRecord | None) -> bool:
         """True while a window that failed waits for its next try (backoff per attempt)."""
-        failed = self.store.get_run(spec.name, window.start, window.end)
-        if failed is None or failed.status != "failed":
+        if failed is None:
             return False
         retry_at = failed.finished_at + retry_backoff(failed.attempts, spec.window)
         if retry_at <= self.clock():

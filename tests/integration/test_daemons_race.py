@@ -12,10 +12,8 @@ its lease expires.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +29,7 @@ from monitor.profiles import build_profile
 from monitor.store import NewRun, open_store
 from monitor.store.leases import Leases
 from monitor.windows import align
+from tests.processes import monitor_env, spawn_daemon
 from tests.receivers import Receiver, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -104,14 +103,12 @@ def daemons(world: dict) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
 
     def start(rules: Path, tag: str, **env: str) -> subprocess.Popen[str]:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-        environment.update({"MONITOR_DATABASE_URL": world["url"], "MONITOR_LOG_FORMAT": "json",
-                            "MONITOR_HTTP": f"127.0.0.1:{free_port()}",
-                            "MONITOR_DISPATCH_INTERVAL": "0.5", **env})
-        log = (world["tmp"] / f"{tag}.log").open("w")
-        process = subprocess.Popen([sys.executable, "-m", "monitor", "run", str(rules)],
-                                   env=environment, stdout=log, stderr=subprocess.STDOUT,
-                                   text=True)
+        environment = monitor_env(**{"MONITOR_DATABASE_URL": world["url"],
+                                     "MONITOR_LOG_FORMAT": "json",
+                                     "MONITOR_HTTP": f"127.0.0.1:{free_port()}",
+                                     "MONITOR_DISPATCH_INTERVAL": "0.5", **env})
+        process = spawn_daemon(rules, cwd=world["tmp"], env=environment,
+                               log=world["tmp"] / f"{tag}.log")
         started.append(process)
         return process
 

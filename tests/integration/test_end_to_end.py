@@ -7,7 +7,6 @@ next to it, and points the example webhook at a real receiver on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook
 
 from monitor.store import open_store
+from tests.processes import monitor_env, spawn_daemon
 from tests.receivers import Receiver, free_port
 
 pytestmark = pytest.mark.integration
@@ -47,15 +47,13 @@ def example(tmp_path: Path) -> Path:
 
 def environment(root: Path, receiver: Receiver, **extra: str) -> dict[str, str]:
     """The environment a user would set: database, webhook URL and secret."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update({
+    return monitor_env(**{
         "MONITOR_DATABASE_URL": f"sqlite:///{root / 'monitor.db'}",
         "MONITOR_EXAMPLE_WEBHOOK_URL": f"{receiver.url}/hooks",
         "MONITOR_EXAMPLE_WEBHOOK_SECRET": SECRET,
         "MONITOR_HTTP": f"127.0.0.1:{free_port()}",
         **extra,
     })
-    return env
 
 
 def monitor(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -70,10 +68,7 @@ def daemon(example: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
 
     def start(env: dict[str, str]) -> subprocess.Popen[str]:
-        log = (example / "daemon.log").open("w")
-        process = subprocess.Popen([sys.executable, "-m", "monitor", "run", "rules/"],
-                                   cwd=example, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   text=True)
+        process = spawn_daemon("rules/", cwd=example, env=env, log=example / "daemon.log")
         started.append(process)
         return process
 

@@ -8,13 +8,14 @@ check), and the wheel it installs is built and run the way the image runs it.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.processes import monitor_env
 
 pytestmark = pytest.mark.integration
 
@@ -36,8 +37,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_installed(site: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """Run `monitor ARGS` from the installed wheel (not the source tree) in ``cwd``."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    environ.update(PYTHONPATH=str(site), **env)
+    environ = monitor_env(PYTHONPATH=str(site), **env)
     return subprocess.run([sys.executable, "-c", "import sys, monitor.cli as c; "
                            "assert c.__file__.startswith(sys.argv[1]), c.__file__; "
                            "sys.exit(c.main(sys.argv[2:]))", str(site), *args],

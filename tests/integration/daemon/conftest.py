@@ -13,8 +13,6 @@ import os
 import select
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -29,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.processes import monitor_env, spawn_daemon
 from tests.receivers import free_port
 
 FAST_QUERY = ("SELECT logged_at, score, segment FROM prediction_log "
@@ -80,10 +79,7 @@ class DaemonProcess:
         self.root, self.env = root, env
         self.port = int(env["MONITOR_HTTP"].rsplit(":", 1)[1])
         self.log_path = root / f"daemon-{time.monotonic_ns()}.log"
-        with self.log_path.open("w") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "monitor", "run", "rules/"], cwd=root, env=env,
-                stdout=log, stderr=subprocess.STDOUT, text=True)
+        self.process = spawn_daemon("rules/", cwd=root, env=env, log=self.log_path)
 
     def log(self) -> str:
         """Everything the daemon logged so far."""
@@ -213,10 +209,9 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
     (tmp_path / "rules").mkdir(exist_ok=True)
 
     def start(database_url: str, **settings: str) -> DaemonProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-        env.update({"MONITOR_DATABASE_URL": database_url,
-                    "MONITOR_HTTP": f"127.0.0.1:{free_port()}",
-                    "MONITOR_RELOAD_INTERVAL": "0.5", **settings})
+        env = monitor_env(**{"MONITOR_DATABASE_URL": database_url,
+                             "MONITOR_HTTP": f"127.0.0.1:{free_port()}",
+                             "MONITOR_RELOAD_INTERVAL": "0.5", **settings})
         daemon = DaemonProcess(tmp_path, env)
         started.append(daemon)
         daemon.wait_for(lambda: daemon.get("/healthz")[0] == 200, 30, "/healthz")

@@ -1,5 +1,5 @@
 # make demo  - install, generate the example data, run the example monitor once
-# make test  - install with the test extras and run the whole test suite
+# make test  - install with the test extras, check style and types, run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -26,8 +26,10 @@ demo: $(VENV)/.installed
 	$(BIN)/monitor history --limit 5; test $$status -le 1
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check monitor tests examples
+	$(BIN)/ruff check monitor tests examples benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check monitor tests examples
+	$(BIN)/ruff check monitor tests examples benchmarks
+	$(BIN)/mypy

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from monitor.alerts.evaluate import evaluate_alerts
-from monitor.compare import Comparison
+from monitor.analysis.comparison import Comparison
 from monitor.rules.schema import MonitorSpec
 from monitor.windows import Window
 

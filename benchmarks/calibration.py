@@ -28,7 +28,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from monitor.compare import DriftOptions, compare
+from monitor.analysis.comparison import DriftOptions, compare
 from monitor.profiles import build_profile
 
 ALPHA = 0.05

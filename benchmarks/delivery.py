@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 
-from monitor.alerts.dispatcher import Dispatcher
+from monitor.alerts.delivery.dispatcher import Dispatcher
+from monitor.alerts.delivery.resend import AlertmanagerResender
 from monitor.alerts.notifiers.alertmanager import AlertmanagerNotifier
 from monitor.alerts.notifiers.slack import SlackNotifier
 from monitor.alerts.notifiers.webhook import WebhookNotifier
-from monitor.alerts.resend import AlertmanagerResender
 from monitor.store.repository import Store, open_store
 from tests.integration.alerts.outbox_rows import firing_state, save_alerts
 from tests.receivers import Receiver, free_port

@@ -7,8 +7,8 @@ them precisely::
     MonitorError
      ├── RuleError          one problem in a rule file (path, line, column)
      ├── RulesInvalid       a rule set with one or more RuleErrors
-     ├── ExpressionError    a `when:` condition that does not parse
-                            (monitor.rules.expressions; offset in the text)
+     ├── ExpressionError    a `when:` condition that does not parse (offset in
+     │                      the text)
      ├── PluginError        unknown plugin name, or a plugin of the wrong type
      ├── SourceError        a data source could not be read (missing file,
      │                      unreadable Parquet, failing query, bad timestamp)
@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ExpressionError",
     "MonitorError",
     "NotifierError",
     "PluginError",
@@ -69,6 +70,21 @@ class RulesInvalid(MonitorError):
     def __init__(self, errors: Sequence[RuleError]) -> None:
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class ExpressionError(MonitorError):
+    """A ``when:`` condition that cannot be parsed.
+
+    ``offset`` is the 0-based character position of the problem in the text,
+    so the rule loader can point at the exact column.
+    """
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+    def __str__(self) -> str:
+        return f"{self.message} (at character {self.offset + 1})"
 
 
 class PluginError(MonitorError):

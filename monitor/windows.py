@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from monitor.times import format_time
+
 __all__ = [
     "EPOCH",
     "Window",
@@ -32,7 +34,7 @@ class Window:
     end: datetime
 
     def __str__(self) -> str:
-        return f"[{_iso(self.start)}, {_iso(self.end)})"
+        return f"[{format_time(self.start)}, {format_time(self.end)})"
 
 
 def align(moment: datetime, length: timedelta) -> datetime:
@@ -106,6 +108,3 @@ def _check(moment: datetime, length: timedelta) -> None:
     if length <= timedelta(0):
         raise ValueError(f"window length must be positive, got {length}")
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,18 +1,23 @@
-"""Alerts: the pure alert state machine, the payload, and the outbox dispatcher.
+"""Alerts: when an alert fires or resolves, and which messages that owes, as pure logic.
 
-``state`` decides when an alert fires or resolves, ``payload`` builds the
-message, ``dispatcher`` delivers outbox messages through ``notifiers``.
+Owns the state machine (``state``), the values evaluation passes around
+(``messages``), silences and inhibition (``routing``), one run's evaluation
+(``evaluate``), the outbox rows of its messages (``notifications``) and the
+webhook payload (``payload``). These modules take values in and return
+values: they import no database, HTTP client, scheduler or driver, and
+nothing from ``monitor.store``, ``monitor.sources`` or ``monitor.daemon``.
+
+Its two subpackages do the I/O: ``delivery`` (the outbox dispatcher and the
+Alertmanager re-sender) and ``notifiers`` (the plug point and the built-in
+kinds). The pure modules never import them, except the notifiers' ``base``
+contract that rule validation reads.
+
+This face re-exports only the leaf modules (state, payload): rule validation
+imports ``notifiers.base`` through this package, so the package must not
+import the rules back on its way in.
 """
 
-from monitor.alerts.dispatcher import (
-    Dispatcher,
-    DispatchReport,
-    OutboxEntry,
-    OutboxStore,
-    RetryPolicy,
-    next_attempt,
-)
-from monitor.alerts.payload import PAYLOAD_VERSION, build_payload, format_time, idempotency_key
+from monitor.alerts.payload import PAYLOAD_VERSION, build_payload, idempotency_key
 from monitor.alerts.state import (
     AlertState,
     StateName,
@@ -25,18 +30,11 @@ from monitor.alerts.state import (
 __all__ = [
     "PAYLOAD_VERSION",
     "AlertState",
-    "DispatchReport",
-    "Dispatcher",
-    "OutboxEntry",
-    "OutboxStore",
-    "RetryPolicy",
     "StateName",
     "Transition",
     "TransitionStatus",
     "alert_key",
     "build_payload",
-    "format_time",
     "idempotency_key",
-    "next_attempt",
     "step",
 ]

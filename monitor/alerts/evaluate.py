@@ -17,34 +17,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
-from monitor.alerts.routing import Delivery, Message, SilenceLike, muted_by, route
+from monitor.alerts.messages import Delivery, Instance, Message
+from monitor.alerts.notifications import notifications_for
+from monitor.alerts.routing import SilenceLike, muted_by, route
 from monitor.alerts.state import AlertState, Reason, StateName, Transition, alert_key, step
-from monitor.analysis import Analysis
-from monitor.notifications import notifications_for
-from monitor.rules.alerting import AlertSpec, StatePolicy, windows
-from monitor.rules.expressions import Expression
+from monitor.analysis.window import Analysis
+from monitor.records import AlertStateRecord, NewNotification
+from monitor.rules.alerting import StatePolicy, windows
 from monitor.rules.schema import MonitorSpec
-from monitor.store.records import AlertStateRecord, NewNotification
 from monitor.windows import Window
 
-__all__ = ["AlertTransition", "Evaluation", "Instance", "evaluate_alerts"]
-
-
-@dataclass(frozen=True, slots=True)
-class Instance:
-    """One alert instance: a rule's level, on the whole window or on one segment."""
-
-    rule: AlertSpec
-    severity: str
-    expression: Expression
-    segment: str | None
-    key: str
-
-    @property
-    def name(self) -> str:
-        """The rule's name, with the segment and level when the rule has several instances."""
-        suffix = f"[{self.segment}]" if self.segment else ""
-        return self.rule.name + suffix + (f"[{self.severity}]" if self.rule.leveled else "")
+__all__ = ["AlertTransition", "Evaluation", "evaluate_alerts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +177,7 @@ def _instances(
 
 
 def _segments(analysis: Analysis | None) -> Mapping[str, Analysis]:
-    return getattr(analysis, "segments", None) or {}
+    return analysis.segments if analysis is not None else {}
 
 
 def _observe(

@@ -17,33 +17,18 @@ import hashlib
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-__all__ = ["PAYLOAD_VERSION", "REASONS", "build_payload", "format_time", "idempotency_key"]
+from monitor.times import format_time
+
+__all__ = ["PAYLOAD_VERSION", "REASONS", "build_payload", "idempotency_key"]
 
 PAYLOAD_VERSION = "1"
 REASONS = ("condition", "no_data", "error", "removed")
 """What a message is based on: the condition, an empty window, a failed run, a removed rule."""
 _STATUSES = ("firing", "resolved")
 _KEY_LENGTH = 32
-
-
-def format_time(moment: datetime) -> str:
-    """Format an aware datetime as ISO-8601 UTC with a ``Z`` suffix.
-
-    >>> from datetime import timedelta, timezone
-    >>> format_time(datetime(2026, 11, 24, 12, 0, tzinfo=timezone(timedelta(hours=2))))
-    '2026-11-24T10:00:00Z'
-
-    Raises:
-        ValueError: the datetime is naive (its time zone is unknown).
-    """
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(
-            f"time {moment.isoformat()} has no time zone: pass timezone-aware UTC datetimes"
-        )
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def idempotency_key(

@@ -20,24 +20,21 @@ firing messages and reminders are not written. Pure: no clock, no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from monitor.alerts.messages import Delivery, Instance, Message
 from monitor.alerts.state import AlertState, Transition
-from monitor.rules.alerting import SEVERITIES, AlertSpec, windows
+from monitor.rules.alerting import SEVERITIES, windows
 
-if TYPE_CHECKING:
-    from monitor.alerts.evaluate import Instance
-
-__all__ = ["Delivery", "Message", "SilenceLike", "matches", "muted_by", "route"]
+__all__ = ["SilenceLike", "matches", "muted_by", "route"]
 
 _RANK: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 class SilenceLike(Protocol):
-    """What routing reads of a silence (``monitor.store.alerting.SilenceRecord`` has it)."""
+    """What routing reads of a silence (``monitor.records.SilenceRecord`` has it)."""
 
     @property
     def id(self) -> int: ...
@@ -50,34 +47,6 @@ class SilenceLike(Protocol):
     @property
     def severity(self) -> str | None: ...
     def active(self, now: datetime) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message due for one alert instance; the notifications module dresses it.
-
-    ``rule`` is None for an instance whose rule was removed (``reason`` "removed").
-    """
-
-    key: str
-    alert: str
-    severity: str
-    segment: str | None
-    status: str  # firing | resolved
-    reason: str  # condition | no_data | error | removed
-    value: float | None
-    started_at: datetime
-    rule: AlertSpec | None
-    reminder: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """What the store keeps about an instance's messages (see ``AlertStateRecord``)."""
-
-    announced: bool = False
-    muted: str | None = None
-    last_notified_at: datetime | None = None
 
 
 def matches(silence: SilenceLike, monitor: str, alert: str, segment: str | None,

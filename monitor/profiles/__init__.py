@@ -7,6 +7,9 @@ exact about them; ``joint.py`` the row sample multivariate methods use;
 are read per kind; ``segments.py`` how rows are split by segment;
 ``builder.py`` turns DataFrame chunks into a profile; ``aggregates.py``
 builds column profiles from aggregates computed elsewhere (such as SQL).
+
+The lowest layer after the foundation: pure (numpy and pandas only). It must
+not import the statistics, rules, sources, store or anything above them.
 """
 
 from monitor.profiles.aggregates import categorical_column, numeric_column

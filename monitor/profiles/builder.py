@@ -31,6 +31,7 @@ import pandas as pd
 from monitor.errors import ProfileError
 from monitor.profiles import readers
 from monitor.profiles.joint import DEFAULT_JOINT_SAMPLE_SIZE, JointSampler
+from monitor.profiles.moments import merge_moments
 from monitor.profiles.performance import PerformanceAccumulator, Task
 from monitor.profiles.profile import (
     BOOLEAN,
@@ -301,9 +302,7 @@ class _NumericColumn:
         np.multiply(deviations, deviations, out=deviations)  # no BLAS: threads cost more here
         m2 = float(deviations.sum())
         total = self.count + n
-        delta = mean - self.mean
-        self.mean += delta * n / total
-        self.m2 += m2 + delta * delta * self.count * n / total
+        self.mean, self.m2 = merge_moments(self.count, self.mean, self.m2, n, mean, m2)
         lo, hi = float(v.min()), float(v.max())
         self.lo = lo if self.lo is None else min(self.lo, lo)
         self.hi = hi if self.hi is None else max(self.hi, hi)

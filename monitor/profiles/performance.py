@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.profiles.joint import merge_rows
+from monitor.profiles.moments import merge_moments
 from monitor.profiles.readers import read_flags, read_numbers
 
 __all__ = [
@@ -114,7 +115,7 @@ class PerformanceSummary:
             return None
         sums = {k: self.sums.get(k, 0.0) + other.sums.get(k, 0.0) for k in self.sums}
         if self.task == REGRESSION:
-            sums["target_mean"], sums["target_m2"] = _chan(
+            sums["target_mean"], sums["target_m2"] = merge_moments(
                 self.count, self.sums["target_mean"], self.sums["target_m2"],
                 other.count, other.sums["target_mean"], other.sums["target_m2"])
         limit = min(self.pair_limit, other.pair_limit)
@@ -213,7 +214,7 @@ class PerformanceAccumulator:
         self.sums["rel_count"] += float(np.count_nonzero(nonzero))
         mean = float(y.mean())
         m2 = float(np.square(y - mean).sum())
-        self.sums["target_mean"], self.sums["target_m2"] = _chan(
+        self.sums["target_mean"], self.sums["target_m2"] = merge_moments(
             self.count, self.sums["target_mean"], self.sums["target_m2"], y.size, mean, m2)
 
     def build(self) -> PerformanceSummary | None:
@@ -229,12 +230,3 @@ class PerformanceAccumulator:
 def _zero_sums(task: Task) -> dict[str, float]:
     return dict.fromkeys(_CLASSIFICATION_SUMS if task == CLASSIFICATION else _REGRESSION_SUMS,
                          0.0)
-
-
-def _chan(n_a: int, mean_a: float, m2_a: float, n_b: int, mean_b: float, m2_b: float
-          ) -> tuple[float, float]:
-    total = n_a + n_b
-    if total == 0:
-        return 0.0, 0.0
-    delta = mean_b - mean_a
-    return mean_a + delta * n_b / total, m2_a + m2_b + delta * delta * n_a * n_b / total

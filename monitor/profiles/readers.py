@@ -134,7 +134,7 @@ def read_flags(series: pd.Series) -> np.ndarray:
     """
     absent = series.isna().to_numpy(dtype=bool)
     if ptypes.is_bool_dtype(series.dtype):
-        flags = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        flags: np.ndarray = series.to_numpy(dtype=np.float64, na_value=np.nan)
         flags[absent] = np.nan
         return flags
     words = series.astype(object).where(~absent, "").astype(str).str.strip().str.lower()

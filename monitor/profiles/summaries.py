@@ -1,9 +1,10 @@
 """Column summaries: the mergeable parts a column profile is made of.
 
 ``NumericSummary`` holds what the numeric tests need: min/max, mean and the
-sum of squared deviations ``m2`` (merged with Chan's parallel formula), the
-count of ±inf values kept apart, a histogram on fixed edges with two open
-ends, and a uniform random sample of the finite values.
+sum of squared deviations ``m2`` (merged with Chan's parallel formula,
+``profiles.moments``), the count of ±inf values kept apart, a histogram on
+fixed edges with two open ends, and a uniform random sample of the finite
+values.
 ``CategoricalSummary`` holds category counts, bounded to ``top_k`` with the
 rest in ``other``.
 
@@ -43,6 +44,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from monitor.profiles.moments import merge_moments
 
 __all__ = [
     "DEFAULT_BINS",
@@ -199,9 +202,7 @@ class NumericSummary:
     def merge(self, count: int, other: NumericSummary, other_count: int) -> NumericSummary:
         """Summary of both value sets; ``count`` and ``other_count`` are their finite counts."""
         total = count + other_count
-        delta = other.mean - self.mean
-        mean = self.mean + delta * other_count / total if total else 0.0
-        m2 = self.m2 + other.m2 + (delta * delta * count * other_count / total if total else 0.0)
+        mean, m2 = merge_moments(count, self.mean, self.m2, other_count, other.mean, other.m2)
         limit = min(self.sample_limit, other.sample_limit)
         rng = np.random.default_rng([count, other_count, limit])
         sample = np.sort(merge_samples(self.sample, count, other.sample, other_count, limit, rng))

@@ -1,10 +1,26 @@
-"""Rule files: the YAML that steers the monitor, its schema and its ``when:`` language."""
+"""Rule files: the YAML that steers the monitor, its schema and its ``when:`` language.
+
+Owns the pydantic schema (``schema``, with the field types in ``fields``,
+the drift and quality blocks in ``checks`` and the alert rules in
+``alerting``), the located problems and plugin-block checks
+(``validation``), the YAML loader with ``path:line:column`` errors
+(``loader``), the ``when:`` language (``expressions``, ``expression_parser``,
+``expression_tree``), metric names (``metric_names``) and annotation
+templates (``templates``).
+
+It reads files but does no other I/O: it must not import the analysis,
+alerts, store, daemon or a database, HTTP or scheduler library (a cron
+expression is checked by APScheduler's parser only when one is written). It
+validates ``source:`` and ``notifiers:`` blocks against each kind's
+``Config``, so it sits above the two plug-point contracts
+(``monitor.sources.base``, ``monitor.alerts.notifiers.base``).
+"""
 
 from monitor.rules.expressions import BASE_METRICS, Expression, ExpressionError, parse
 from monitor.rules.loader import load_rules, rule_files, validate_paths
 from monitor.rules.schema import (
     AlertSpec,
-    ColumnDrift,
+    ColumnDriftSpec,
     ColumnsSpec,
     DriftSpec,
     Limit,
@@ -21,7 +37,7 @@ from monitor.rules.schema import (
 __all__ = [
     "BASE_METRICS",
     "AlertSpec",
-    "ColumnDrift",
+    "ColumnDriftSpec",
     "ColumnsSpec",
     "DriftSpec",
     "Expression",

@@ -20,11 +20,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from monitor.durations import parse_duration
 from monitor.rules.expressions import BASE_METRICS, Expression, ExpressionError
 from monitor.rules.expressions import parse as parse_expression
 from monitor.rules.fields import Name, Strict
 from monitor.rules.templates import Template, TemplateError, parse_template
+from monitor.times import parse_duration
 
 __all__ = [
     "RESERVED_LABELS",

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from monitor.rules.fields import Method, PositiveDuration, Share, Strict
 
-__all__ = ["ColumnDrift", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec", "VolumeSpec"]
+__all__ = ["ColumnDriftSpec", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec", "VolumeSpec"]
 
 
 class ColumnsSpec(Strict):
@@ -36,7 +36,7 @@ class ColumnsSpec(Strict):
         return self
 
 
-class ColumnDrift(Strict):
+class ColumnDriftSpec(Strict):
     """A per-column override of the drift method or threshold."""
 
     method: Method | None = None
@@ -54,7 +54,7 @@ class DriftSpec(Strict):
     drift_share: float = Field(
         default=0.5, gt=0, le=1, description="Share of drifted columns that is dataset drift."
     )
-    columns: dict[str, ColumnDrift] = {}
+    columns: dict[str, ColumnDriftSpec] = {}
     min_effect: float | None = Field(
         default=None, gt=0, description="Smallest effect size that counts as drift, every column.")
     multivariate: list[Literal["pca", "domain_classifier"]] = Field(

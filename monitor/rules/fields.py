@@ -17,7 +17,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from monitor.durations import format_duration, parse_duration
+from monitor.times import format_duration, parse_duration
 
 __all__ = ["NAME_PATTERN", "Duration", "Method", "Name", "PositiveDuration", "Share", "Strict"]
 

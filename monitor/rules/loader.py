@@ -30,7 +30,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from monitor.errors import RuleError, RulesInvalid
-from monitor.rules.schema import Loc, NotifierSpec, Problem, RuleFile, RuleSet, validate_file
+from monitor.rules.schema import NotifierSpec, RuleFile, RuleSet, validate_file
+from monitor.rules.validation import Loc, Problem
 
 __all__ = ["load_rules", "rule_files", "validate_paths"]
 

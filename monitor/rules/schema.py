@@ -7,23 +7,19 @@ under ``notifiers:``) are checked in two phases: first the block must name a
 model, found through the plugin registry.
 
 ``validate_file`` runs both phases over one parsed rule file and returns every
-``Problem`` with its location inside the document (keys and list indexes); the
+``Problem`` with its location inside the document (``validation``); the
 loader turns those locations into ``path:line:column``. This module reads no
 files, clock or environment.
 """
 
 from __future__ import annotations
 
-import difflib
-import types
 import typing
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -35,25 +31,22 @@ from pydantic import (
     model_validator,
 )
 
-from monitor import plugins
-from monitor.alerts.notifiers.base import Notifier, NotifierConfig
-from monitor.errors import PluginError
+from monitor.alerts.notifiers.base import NotifierConfig
 from monitor.rules.alerting import AlertSpec
-from monitor.rules.checks import ColumnDrift, ColumnsSpec, DriftSpec, Limit, QualitySpec
+from monitor.rules.checks import ColumnDriftSpec, ColumnsSpec, DriftSpec, Limit, QualitySpec
 from monitor.rules.fields import Duration, Name, PositiveDuration, Strict
-from monitor.sources.base import Source, SourceConfig
+from monitor.rules.validation import Loc, Problem, plugin_block, problems_of
+from monitor.sources.base import SourceConfig
 
 __all__ = [
     "AlertSpec",
-    "ColumnDrift",
+    "ColumnDriftSpec",
     "ColumnsSpec",
     "DriftSpec",
     "LabelsSpec",
     "Limit",
-    "Loc",
     "MonitorSpec",
     "NotifierSpec",
-    "Problem",
     "QualitySpec",
     "ReferenceSpec",
     "RuleFile",
@@ -61,12 +54,8 @@ __all__ = [
     "Schedule",
     "SourceSpec",
     "json_schema",
-    "plugin_config",
     "validate_file",
 ]
-
-Loc = tuple[str | int, ...]
-"""A place in a rule file: keys and list indexes from the top."""
 
 _INLINE = Path("<inline>")
 
@@ -79,18 +68,6 @@ def _open_block(kind: str) -> dict[str, Any]:
         "required": ["type"],
         "additionalProperties": True,
     }
-
-
-def plugin_config(kind: Literal["source", "notifier"], type_name: str) -> type[BaseModel]:
-    """The pydantic ``Config`` model of a source or notifier kind, from the plugin registry.
-
-    Raises:
-        PluginError: the kind is unknown or its plugin is broken.
-    """
-    # mypy rejects abstract classes as type[T] arguments, though load() only checks subclasses.
-    if kind == "source":
-        return plugins.load(plugins.SOURCES, type_name, Source).Config  # type: ignore[type-abstract]
-    return plugins.load(plugins.NOTIFIERS, type_name, Notifier).Config  # type: ignore[type-abstract]
 
 
 class Schedule(Strict):
@@ -149,7 +126,7 @@ def _resolve_block(kind: Literal["source", "notifier"]) -> Any:
     def resolve(value: object) -> object:
         if not isinstance(value, dict):
             return value
-        config, problems = _plugin_block(kind, value, ())
+        config, problems = plugin_block(kind, value, ())
         if problems:
             where = ".".join(str(p) for p in problems[0].loc)
             raise ValueError(f"{where}: {problems[0].message}" if where else problems[0].message)
@@ -275,26 +252,6 @@ def json_schema() -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One validation problem, located by keys and list indexes within a rule file.
-
-    Attributes:
-        loc: where, such as ``("monitors", 0, "window")``; a missing key's
-            location names the key, whose parent exists.
-        message: what is wrong and what to do.
-        at_key: point at the key itself (an unknown or badly named key).
-        quote: the message should be followed by the value as written.
-        offset: character offset of the problem inside a string value.
-    """
-
-    loc: Loc
-    message: str
-    at_key: bool = False
-    quote: bool = False
-    offset: int | None = None
-
-
 def validate_file(data: object) -> tuple[RuleFile | None, list[Problem]]:
     """Validate one parsed rule file; return the model (None if invalid) and all problems."""
     if not isinstance(data, dict):
@@ -316,7 +273,7 @@ def validate_file(data: object) -> tuple[RuleFile | None, list[Problem]]:
     try:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as exc:
-        return None, problems + _problems(exc, RuleFile, ())
+        return None, problems + problems_of(exc, RuleFile, ())
     return (None, problems) if problems else (rule_file, [])
 
 
@@ -324,110 +281,8 @@ def _resolved(
     problems: list[Problem], kind: Literal["source", "notifier"], block: object, loc: Loc
 ) -> object:
     """Phase two for one plugin block; a stand-in keeps the rest of the file checkable."""
-    config, found = _plugin_block(kind, block, loc)
+    config, found = plugin_block(kind, block, loc)
     problems.extend(found)
     if config is None:
         config = (SourceConfig if kind == "source" else NotifierConfig).model_construct(type="")
     return config if kind == "notifier" else SourceSpec(type=config.type, config=config)
-
-
-def _plugin_block(
-    kind: Literal["source", "notifier"], block: object, loc: Loc
-) -> tuple[Any, list[Problem]]:
-    group = plugins.SOURCES if kind == "source" else plugins.NOTIFIERS
-    kinds = ", ".join(plugins.known(group)) or "none installed"
-    if not isinstance(block, dict):
-        message = f"expected a mapping with a 'type' key naming the {kind} kind (one of: {kinds})"
-        return None, [Problem(loc, message, quote=True)]
-    if "type" not in block:
-        return None, [Problem((*loc, "type"), f"missing required key 'type' (one of: {kinds})")]
-    if not isinstance(block["type"], str):
-        message = f"expected a {kind} kind: one of {kinds}"
-        return None, [Problem((*loc, "type"), message, quote=True)]
-    try:
-        config_cls = plugin_config(kind, block["type"])
-    except PluginError as exc:
-        return None, [Problem((*loc, "type"), exc.message)]
-    try:
-        return config_cls.model_validate(block), []
-    except ValidationError as exc:
-        return None, _problems(exc, config_cls, loc)
-
-
-_TYPE_MESSAGES = {
-    "dict_type": "expected a mapping of keys to values",
-    "model_type": "expected a mapping of keys to values",
-    "model_attributes_type": "expected a mapping of keys to values",
-    "list_type": "expected a list",
-    "string_type": "expected text",
-    "int_type": "expected a whole number",
-    "int_parsing": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "float_type": "expected a number",
-    "float_parsing": "expected a number",
-    "bool_type": "expected true or false",
-    "bool_parsing": "expected true or false",
-}
-
-
-def _problems(error: ValidationError, model: type[BaseModel], prefix: Loc) -> list[Problem]:
-    """Turn pydantic's errors into Problems located under ``prefix``."""
-    found = []
-    for err in error.errors(include_url=False):
-        loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx", {})
-        at_key = bool(loc) and loc[-1] == "[key]"
-        loc = loc[:-1] if at_key else loc
-        if kind == "extra_forbidden":
-            message = _unknown_key(str(loc[-1]), _keys_at(model, loc[:-1]))
-            found.append(Problem((*prefix, *loc), message, at_key=True))
-        elif kind == "missing":
-            found.append(Problem((*prefix, *loc), f"missing required key '{loc[-1]}'"))
-        elif kind == "expression":
-            found.append(Problem((*prefix, *loc), ctx["message"], offset=ctx["offset"]))
-        elif kind in ("value_error", "assertion_error"):
-            found.append(Problem((*prefix, *loc), str(ctx["error"]), at_key=at_key))
-        else:
-            message = _TYPE_MESSAGES.get(kind, err["msg"])
-            found.append(Problem((*prefix, *loc), message, at_key=at_key, quote=True))
-    return found
-
-
-def _unknown_key(key: str, allowed: list[str]) -> str:
-    hint = difflib.get_close_matches(key, allowed, n=1)
-    if hint:
-        return f"unknown key '{key}' (did you mean '{hint[0]}'?)"
-    return f"unknown key '{key}'; allowed keys: {', '.join(allowed) or 'none'}"
-
-
-def _keys_at(model: type[BaseModel], loc: Loc) -> list[str]:
-    """The keys the model allows at ``loc``, found by walking its field types."""
-    tp: Any = model
-    for part in loc:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            fields = {f.alias or n: f for n, f in tp.model_fields.items()}
-            if part not in fields:
-                return []
-            tp = fields[part].annotation
-        elif typing.get_origin(tp) in (list, dict):
-            tp = typing.get_args(tp)[-1]
-        else:
-            return []
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return [f.alias or n for n, f in tp.model_fields.items()]
-    return []
-
-
-def _unwrap(tp: Any) -> Any:
-    """Strip ``Annotated`` and ``| None`` from a type."""
-    while True:
-        if typing.get_origin(tp) is Annotated:
-            tp = typing.get_args(tp)[0]
-            continue
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1:
-            tp = args[0]
-            continue
-        return tp
-

@@ -27,7 +27,8 @@ from monitor.profiles import (
     DEFAULT_TOP_K,
     Profile,
 )
-from monitor.sources.readstats import ReadCounter, ReadStats
+from monitor.records import ReadStats
+from monitor.sources.readstats import ReadCounter
 
 __all__ = ["ProfileRequest", "Source", "SourceConfig", "open_source"]
 
@@ -132,5 +133,6 @@ class Source(ABC):
 
 def open_source(config: SourceConfig, *, base_dir: Path | None = None) -> Source:
     """Build the source a validated ``source:`` block describes."""
-    cls = plugins.load(plugins.SOURCES, config.type, Source)
+    # mypy rejects abstract classes as type[T] arguments, though load() only checks subclasses.
+    cls = plugins.load(plugins.SOURCES, config.type, Source)  # type: ignore[type-abstract]
     return cls(config, base_dir=base_dir)

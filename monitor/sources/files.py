@@ -25,10 +25,11 @@ import pyarrow.dataset as ds
 from pydantic import Field
 
 from monitor.errors import SourceError
+from monitor.profiles import Profile, build_profile
 from monitor.sources.base import Source, SourceConfig
 from monitor.sources.timestamps import filter_window, require_times, to_utc
 
-__all__ = ["FileSource", "detect_format", "partition_values"]
+__all__ = ["FileSource", "detect_format", "partition_values", "profile_file"]
 
 Format = Literal["csv", "parquet", "jsonl"]
 _SUFFIXES: dict[str, Format] = {
@@ -316,3 +317,13 @@ def _arrow_window_filter(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def profile_file(
+    path: Path, *, categorical: list[str], exclude: list[str], fmt: str = "auto",
+    kinds: dict[str, str] | None = None, segments: list[str] | None = None,
+) -> Profile:
+    """Profile a CSV, Parquet or JSONL file (or glob), chunk by chunk: a reference, usually."""
+    source = FileSource(FileSource.Config(path=str(path), format=fmt))  # type: ignore[arg-type]
+    return build_profile(source.read(), categorical=categorical, exclude=exclude, kinds=kinds,
+                         segments=segments or ())

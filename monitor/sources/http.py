@@ -22,7 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -31,9 +31,10 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitor.errors import SourceError
-from monitor.retry_after import parse_retry_after
+from monitor.retry import backoff_seconds, parse_retry_after
 from monitor.sources.base import Source, SourceConfig
 from monitor.sources.timestamps import filter_window, require_times
+from monitor.times import format_time
 
 __all__ = ["HttpAuth", "HttpSource", "Pagination", "retry_delay"]
 
@@ -269,8 +270,7 @@ def retry_delay(attempt: int, backoff: float, maximum: float, requested: float |
     """
     if requested is not None:
         return max(0.0, requested)
-    base = min(maximum, backoff * 2**attempt)
-    return base * random.uniform(0.5, 1.0)
+    return backoff_seconds(attempt + 1, backoff, maximum) * random.uniform(0.5, 1.0)
 
 
 def _records(body: Any, path: str | None, number: int, where: str) -> list[Any]:
@@ -310,12 +310,11 @@ def _at(body: Any, path: str) -> Any:
 
 
 def _format_time(value: datetime, fmt: str) -> str | int:
-    moment = value.astimezone(UTC)
     if fmt == "unix":
-        return int(moment.timestamp())
+        return int(value.timestamp())
     if fmt == "unix_ms":
-        return int(moment.timestamp() * 1000)
-    return moment.isoformat().replace("+00:00", "Z")
+        return int(value.timestamp() * 1000)
+    return format_time(value)
 
 
 def _shown(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Read statistics: what a source saw while reading one window, beyond the rows it kept.
+"""Read counting: what a source saw while reading one window, beyond the rows it kept.
 
 Nothing is dropped silently. A source that filters rows itself (a query
 whose WHERE is looser than the window, files holding several days, an API
@@ -7,48 +7,18 @@ timestamp lies outside the window, the rows whose timestamp is not a time,
 and the records that are not rows at all (an API item that is not a JSON
 object). The runner stores these counts as results of the run.
 
-``ReadCounter`` accumulates while chunks stream; ``ReadStats`` is the frozen
-total. ``newest`` is the latest timestamp seen among the window's rows.
+``ReadCounter`` accumulates while chunks stream; ``monitor.records.ReadStats``
+is the frozen total.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["ReadCounter", "ReadStats"]
+from monitor.records import ReadStats
 
-
-@dataclass(frozen=True, slots=True)
-class ReadStats:
-    """Counts of one read.
-
-    Attributes:
-        rows: rows kept (inside the window).
-        outside_window: rows read but left out: their timestamp is outside the window.
-        unparseable_timestamps: rows left out: their timestamp is not a time.
-        missing_timestamps: rows left out: their timestamp is null.
-        unreadable_records: records that were not rows (such as a JSON item
-            that is not an object).
-        filtered: True when the source filtered rows itself, so the counts
-            above are known; False when the window was pushed down to the
-            storage (a table's WHERE clause, Parquet statistics) and rows
-            outside it were never read.
-    """
-
-    rows: int = 0
-    outside_window: int = 0
-    unparseable_timestamps: int = 0
-    missing_timestamps: int = 0
-    unreadable_records: int = 0
-    filtered: bool = False
-    newest: datetime | None = None
-
-    @property
-    def left_out(self) -> int:
-        """Rows read but not kept, for any reason."""
-        return self.outside_window + self.unparseable_timestamps + self.missing_timestamps
+__all__ = ["ReadCounter"]
 
 
 class ReadCounter:

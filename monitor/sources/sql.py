@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pandas as pd
 import sqlalchemy as sa
@@ -121,9 +121,9 @@ class SqlSource(Source):
         self.counter.reset()
         with self._connection(snapshot=True) as conn:
             table, column = self._table_and_column(conn)
-            bounds = _bounds(conn, start, end)
-            profile = profile_table(conn, table, column, bounds["start"], bounds["end"],
-                                    request, chunk_size=self.config.chunk_size)
+            profile = profile_table(conn, table, column, _bind_time(conn, start),
+                                    _bind_time(conn, end), request,
+                                    chunk_size=self.config.chunk_size)
         if profile is not None:
             self.counter.add(rows=profile.rows)
         return profile
@@ -252,6 +252,10 @@ def _bounds(
     return {"start": _bind_time(conn, start), "end": _bind_time(conn, end)}
 
 
+@overload
+def _bind_time(conn: sa.Connection, value: datetime) -> datetime: ...
+@overload
+def _bind_time(conn: sa.Connection, value: None) -> None: ...
 def _bind_time(conn: sa.Connection, value: datetime | None) -> datetime | None:
     """A time as the database compares it: naive UTC on SQLite, which keeps text."""
     if value is None or conn.dialect.name != "sqlite":
@@ -267,7 +271,8 @@ def _as_utc(value: object) -> datetime | None:
     if pd.isna(stamp):
         return None
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime(warn=False)
+    moment: datetime = stamp.to_pydatetime(warn=False)
+    return moment
 
 
 def _backend(url: str) -> str:

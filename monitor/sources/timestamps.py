@@ -14,7 +14,8 @@ from datetime import datetime
 import pandas as pd
 
 from monitor.errors import SourceError
-from monitor.sources.readstats import ReadCounter, ReadStats
+from monitor.records import ReadStats
+from monitor.sources.readstats import ReadCounter
 
 __all__ = ["filter_window", "require_times", "to_utc"]
 

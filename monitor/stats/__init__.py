@@ -9,6 +9,9 @@ G-test, z-test, Fisher), ``multivariate.py`` (PCA reconstruction error,
 domain classifier) and ``performance.py`` (model metrics once labels exist);
 ``registry.py`` the column methods by name; ``decide.py`` the ``auto``
 choice, multiple-testing correction and drift decision.
+
+Pure (numpy and scipy on profiles): it imports the profiles and the
+foundation only, never the rules, sources, store or anything above them.
 """
 
 from monitor.stats.base import Method, StatResult, ThresholdKind

@@ -71,7 +71,8 @@ def _design(reference: JointSample, current: JointSample) -> _Design | None:
 
     def standardise(rows: np.ndarray) -> np.ndarray:
         z = (rows[:, varies] - mean[varies]) / spread[varies]
-        return np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+        finite: np.ndarray = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+        return finite
 
     return _Design(standardise(ref), standardise(cur), columns)
 
@@ -117,7 +118,8 @@ class PcaReconstruction:
 
         def errors(rows: np.ndarray) -> np.ndarray:
             centered = rows - center
-            return np.linalg.norm(centered - (centered @ basis.T) @ basis, axis=1)
+            distances: np.ndarray = np.linalg.norm(centered - (centered @ basis.T) @ basis, axis=1)
+            return distances
 
         from scipy import stats as sps  # imported on use: see monitor.stats.kolmogorov
 
@@ -187,11 +189,13 @@ class DomainClassifier:
             return float(value), gradient + self.penalty * penalised * coef
 
         start = np.zeros(x.shape[1])
-        return optimize.minimize(loss, start, jac=True, method="L-BFGS-B").x
+        fitted: np.ndarray = optimize.minimize(loss, start, jac=True, method="L-BFGS-B").x
+        return fitted
 
 
 MultivariateMethod = PcaReconstruction | DomainClassifier
-_MULTIVARIATE = {"pca": PcaReconstruction, "domain_classifier": DomainClassifier}
+_MULTIVARIATE: dict[str, type[MultivariateMethod]] = {
+    "pca": PcaReconstruction, "domain_classifier": DomainClassifier}
 
 
 def known_multivariate() -> list[str]:

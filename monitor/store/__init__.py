@@ -1,32 +1,21 @@
 """Store: every run, result, alert state and notification, in SQLite or PostgreSQL.
 
-``open_store(url)`` returns a ``Store`` whose schema is up to date; the store
-takes and returns the frozen records defined here, never ORM rows.
+``open_store(url)`` returns a ``Store`` whose schema is up to date. Owns the
+tables (``models``), the engine set-up (``engine``), the migrations
+(``migrate``), runs, results and alert states (``repository``), the outbox
+(``outbox``: the only way to read or settle it), silences and listings
+(``alerting``) and window leases (``leases``). It takes and returns the
+frozen records of ``monitor.records``, never ORM rows.
+
+It imports the foundation only: never the analysis, alerts, sources, rules
+or daemon, which call it.
 """
 
 from monitor.store.migrate import current_revision, downgrade, head_revision, upgrade
-from monitor.store.records import (
-    AlertStateRecord,
-    NewNotification,
-    NewResult,
-    NewRun,
-    OutboxMessage,
-    ResultRecord,
-    RunRecord,
-    StoredProfile,
-)
 from monitor.store.repository import Store, open_store
 
 __all__ = [
-    "AlertStateRecord",
-    "NewNotification",
-    "NewResult",
-    "NewRun",
-    "OutboxMessage",
-    "ResultRecord",
-    "RunRecord",
     "Store",
-    "StoredProfile",
     "current_revision",
     "downgrade",
     "head_revision",

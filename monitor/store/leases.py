@@ -25,18 +25,18 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, and_, delete, select, update
+from sqlalchemy import CursorResult, Engine, Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.errors import MonitorError
 from monitor.store.engine import for_writing, store_errors
-from monitor.store.models import WindowLease, as_utc
+from monitor.store.models import WindowLeaseRow, as_utc
 
 __all__ = ["Lease", "LeaseClaim", "LeaseKeeper", "Leases", "process_owner"]
 
 log = logging.getLogger(__name__)
 
-_TABLE = WindowLease.__table__
+_TABLE = cast(Table, WindowLeaseRow.__table__)
 
 
 def process_owner() -> str:

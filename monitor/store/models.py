@@ -5,7 +5,9 @@ creates the same schema and a test keeps the two in step. Two column types
 make both backends behave alike: ``UtcDateTime`` stores UTC and always returns
 timezone-aware UTC (SQLite keeps no time zone), and ``FiniteFloat`` stores NaN
 and infinities as NULL. Each model converts itself to its record with
-``to_record()``, so ORM rows stay inside ``monitor.store``.
+``to_record()``, so ORM rows stay inside ``monitor.store``; their names end in
+``Row`` so that they are never mistaken for the domain values of the same
+concept (``monitor.profiles.Profile``, ``monitor.alerts.AlertState``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from monitor.store.records import (
+from monitor.records import (
     AlertStateRecord,
     NewResult,
     NewRun,
@@ -46,14 +48,16 @@ from monitor.store.records import (
 )
 
 __all__ = [
-    "AlertState",
+    "AlertStateRow",
     "Base",
     "FiniteFloat",
-    "Outbox",
-    "Profile",
-    "Result",
-    "Run",
+    "OutboxRow",
+    "ProfileRow",
+    "ResultRow",
+    "RunRow",
+    "SilenceRow",
     "UtcDateTime",
+    "WindowLeaseRow",
     "as_utc",
     "finite",
     "to_json",
@@ -131,7 +135,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Profile(Base):
+class ProfileRow(Base):
     """One version of a named reference profile, its JSON body as text."""
 
     __tablename__ = "profiles"
@@ -157,7 +161,7 @@ class Profile(Base):
         )
 
 
-class Run(Base):
+class RunRow(Base):
     """One run of a monitor over one window; the window is unique per monitor."""
 
     __tablename__ = "runs"
@@ -206,7 +210,7 @@ class Run(Base):
         return RunRecord(**{f.name: getattr(self, f.name) for f in fields(RunRecord)})
 
 
-class Result(Base):
+class ResultRow(Base):
     """One check's outcome in a run; deleted with its run."""
 
     __tablename__ = "results"
@@ -227,7 +231,7 @@ class Result(Base):
     drifted: Mapped[bool | None] = mapped_column(Boolean)
 
     @classmethod
-    def of(cls, run_id: int, result: NewResult) -> Result:
+    def of(cls, run_id: int, result: NewResult) -> ResultRow:
         """Build the row of ``result`` in run ``run_id``, non-finite floats as None."""
         return cls(
             run_id=run_id, check=result.check, column=result.column, segment=result.segment,
@@ -242,7 +246,7 @@ class Result(Base):
         return ResultRecord(**{f.name: getattr(self, f.name) for f in fields(ResultRecord)})
 
 
-class AlertState(Base):
+class AlertStateRow(Base):
     """The state of one alert instance, keyed by monitor + alert + segment."""
 
     __tablename__ = "alert_states"
@@ -282,7 +286,7 @@ class AlertState(Base):
         )
 
 
-class Outbox(Base):
+class OutboxRow(Base):
     """A notification waiting for, or done with, delivery by one notifier."""
 
     __tablename__ = "outbox"
@@ -316,7 +320,7 @@ class Outbox(Base):
         )
 
 
-class Silence(Base):
+class SilenceRow(Base):
     """An operator's silence: matching alerts keep their state but send nothing until it ends."""
 
     __tablename__ = "silences"
@@ -334,7 +338,7 @@ class Silence(Base):
     expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class WindowLease(Base):
+class WindowLeaseRow(Base):
     """Which process runs a monitor's window, until ``expires_at``."""
 
     __tablename__ = "window_leases"

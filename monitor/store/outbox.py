@@ -1,7 +1,8 @@
-"""Outbox queue: claim due notifications whole groups at a time, settle them, count them.
+"""Outbox queue: claim due notifications whole groups at a time, settle them, list and count them.
 
-The runner writes one outbox row per alert transition and notifier (in
-``Store.save_run``); this module is the delivery side. ``claim`` leases the
+The runner writes one outbox row per alert message and notifier (in
+``Store.save_run``); this module is everything else the outbox does, and the
+only way to read it. ``claim`` leases the
 due rows, together with every due sibling written by the same run for the
 same notifier, so a notifier that groups alerts sees the whole run's alerts
 at once. ``mark_delivered`` and ``mark_failed`` settle a group in one
@@ -16,20 +17,18 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, false, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.errors import StoreError
+from monitor.records import OUTBOX_STAGES, OutboxMessage
 from monitor.store.engine import for_writing, store_errors
-from monitor.store.models import Outbox, as_utc
-from monitor.store.records import OutboxMessage
+from monitor.store.models import OutboxRow, as_utc
 from monitor.store.repository import Store
 
-__all__ = ["STAGES", "NotifierBacklog", "OutboxQueue"]
-
-STAGES = ("pending", "retrying", "dead", "delivered")
-"""pending: never tried; retrying: tried, failed, will try again; dead: given up."""
+__all__ = ["NotifierBacklog", "OutboxQueue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +70,8 @@ class OutboxQueue:
         if lease <= timedelta(0):
             raise ValueError(f"lease must be positive, got {lease}")
         due = _due(as_utc(now))
-        first = (select(Outbox.id, Outbox.notifier, Outbox.created_at).where(*due)
-                 .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+        first = (select(OutboxRow.id, OutboxRow.notifier, OutboxRow.created_at).where(*due)
+                 .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)
                  .with_for_update(skip_locked=True))  # fmt: skip
         with self._writing("claim notifications") as session:
             rows = session.execute(first).all()
@@ -81,14 +80,14 @@ class OutboxQueue:
             ids = {row[0] for row in rows}
             runs = {(notifier, created) for _, notifier, created in rows if notifier in grouped}
             if runs:
-                same_run = or_(*(and_(Outbox.notifier == n, Outbox.created_at == c)
+                same_run = or_(*(and_(OutboxRow.notifier == n, OutboxRow.created_at == c)
                                  for n, c in runs))  # fmt: skip
-                siblings = select(Outbox.id).where(*due, same_run)
+                siblings = select(OutboxRow.id).where(*due, same_run)
                 ids |= set(session.scalars(siblings.with_for_update(skip_locked=True)))
-            session.execute(update(Outbox).where(Outbox.id.in_(ids))
+            session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids))
                             .values(claimed_until=now + lease))  # fmt: skip
-            claimed = select(Outbox).where(Outbox.id.in_(ids))
-            ordered = claimed.order_by(Outbox.next_attempt_at, Outbox.id)
+            claimed = select(OutboxRow).where(OutboxRow.id.in_(ids))
+            ordered = claimed.order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             return [row.to_record() for row in session.scalars(ordered)]
 
     def mark_delivered(self, ids: Sequence[int], now: datetime) -> None:
@@ -102,7 +101,7 @@ class OutboxQueue:
 
         ``error`` is stored as given: the caller removes secrets from it first.
         """
-        changes: dict[str, Any] = {"attempts": Outbox.attempts + 1, "last_error": error,
+        changes: dict[str, Any] = {"attempts": OutboxRow.attempts + 1, "last_error": error,
                                    "claimed_until": None}
         if next_attempt_at is None:
             changes["dead_at"] = now
@@ -115,15 +114,15 @@ class OutboxQueue:
     def backlog(self) -> dict[str, NotifierBacklog]:
         """Messages per notifier and stage, with the oldest undelivered message's time."""
         stage = case(
-            (Outbox.delivered_at.is_not(None), "delivered"),
-            (Outbox.dead_at.is_not(None), "dead"),
-            (Outbox.attempts > 0, "retrying"),
+            (OutboxRow.delivered_at.is_not(None), "delivered"),
+            (OutboxRow.dead_at.is_not(None), "dead"),
+            (OutboxRow.attempts > 0, "retrying"),
             else_="pending",
         )
-        counts = select(Outbox.notifier, stage, func.count()).group_by(Outbox.notifier, stage)
-        oldest = (select(Outbox.notifier, func.min(Outbox.created_at))
-                  .where(Outbox.delivered_at.is_(None), Outbox.dead_at.is_(None))
-                  .group_by(Outbox.notifier))  # fmt: skip
+        counts = select(OutboxRow.notifier, stage, func.count()).group_by(OutboxRow.notifier, stage)
+        oldest = (select(OutboxRow.notifier, func.min(OutboxRow.created_at))
+                  .where(OutboxRow.delivered_at.is_(None), OutboxRow.dead_at.is_(None))
+                  .group_by(OutboxRow.notifier))  # fmt: skip
         found: dict[str, dict[str, Any]] = {}
         with self._reading("count outbox messages") as session:
             for notifier, name, count in session.execute(counts):
@@ -132,12 +131,40 @@ class OutboxQueue:
                 found.setdefault(notifier, {})["oldest_waiting"] = _utc(created)
         return {name: NotifierBacklog(name, **fields) for name, fields in sorted(found.items())}
 
+    def stage_counts(self) -> dict[str, int]:
+        """Messages per stage of ``OUTBOX_STAGES``, all notifiers together (zero when none)."""
+        totals = dict.fromkeys(OUTBOX_STAGES, 0)
+        for backlog in self.backlog().values():
+            for stage in OUTBOX_STAGES:
+                totals[stage] += getattr(backlog, stage)
+        return totals
+
+    def messages(
+        self, *, stages: Collection[str] = OUTBOX_STAGES, limit: int = 100
+    ) -> list[OutboxMessage]:
+        """Up to ``limit`` messages in the given stages (of ``OUTBOX_STAGES``), newest first."""
+        unknown = set(stages) - set(OUTBOX_STAGES)
+        if unknown:
+            raise ValueError(f"unknown outbox stages {sorted(unknown)}; known: {OUTBOX_STAGES}")
+        waiting = and_(OutboxRow.delivered_at.is_(None), OutboxRow.dead_at.is_(None))
+        conditions = {
+            "pending": and_(waiting, OutboxRow.attempts == 0),
+            "retrying": and_(waiting, OutboxRow.attempts > 0),
+            "dead": and_(OutboxRow.delivered_at.is_(None), OutboxRow.dead_at.is_not(None)),
+            "delivered": OutboxRow.delivered_at.is_not(None),
+        }
+        query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+        if set(stages) != set(OUTBOX_STAGES):
+            query = query.where(or_(false(), *(conditions[stage] for stage in stages)))
+        with self._reading("list the outbox") as session:
+            return [row.to_record() for row in session.scalars(query)]
+
     def dead(self, *, notifier: str | None = None, limit: int = 100) -> list[OutboxMessage]:
         """Dead messages, the most recently given up first."""
-        query = select(Outbox).where(Outbox.dead_at.is_not(None))
+        query = select(OutboxRow).where(OutboxRow.dead_at.is_not(None))
         if notifier is not None:
-            query = query.where(Outbox.notifier == notifier)
-        query = query.order_by(Outbox.dead_at.desc(), Outbox.id.desc()).limit(limit)
+            query = query.where(OutboxRow.notifier == notifier)
+        query = query.order_by(OutboxRow.dead_at.desc(), OutboxRow.id.desc()).limit(limit)
         with self._reading("list dead notifications") as session:
             return [row.to_record() for row in session.scalars(query)]
 
@@ -149,11 +176,11 @@ class OutboxQueue:
         Their age restarts at ``now`` (else the first failure would kill them
         again); attempts and the last error are kept for the record.
         """
-        query = update(Outbox).where(Outbox.dead_at.is_not(None))
+        query = update(OutboxRow).where(OutboxRow.dead_at.is_not(None))
         if ids is not None:
-            query = query.where(Outbox.id.in_(list(ids)))
+            query = query.where(OutboxRow.id.in_(list(ids)))
         if notifier is not None:
-            query = query.where(Outbox.notifier == notifier)
+            query = query.where(OutboxRow.notifier == notifier)
         query = query.values(dead_at=None, next_attempt_at=now, created_at=now,
                              claimed_until=None)
         with self._writing("requeue dead notifications") as session:
@@ -163,10 +190,10 @@ class OutboxQueue:
         """Messages of ``notifiers`` with an id above ``after_id``, oldest first, dead ones out."""
         if not notifiers:
             return []
-        query = (select(Outbox)
-                 .where(Outbox.notifier.in_(list(notifiers)), Outbox.id > after_id,
-                        Outbox.dead_at.is_(None))
-                 .order_by(Outbox.id))  # fmt: skip
+        query = (select(OutboxRow)
+                 .where(OutboxRow.notifier.in_(list(notifiers)), OutboxRow.id > after_id,
+                        OutboxRow.dead_at.is_(None))
+                 .order_by(OutboxRow.id))  # fmt: skip
         with self._reading("read alertmanager messages") as session:
             return [row.to_record() for row in session.scalars(query)]
 
@@ -183,19 +210,25 @@ class OutboxQueue:
             yield session
 
     def _settle(self, ids: Sequence[int], action: str, **changes: Any) -> None:
-        if not ids:
+        """Update the rows ``ids`` in one transaction; all of them, or none when one is missing."""
+        wanted = set(ids)
+        if not wanted:
             return
-        query = update(Outbox).where(Outbox.id.in_(list(ids))).values(**changes)
-        with self._writing(f"{action} outbox messages {list(ids)}") as session:
-            session.execute(query)
+        query = update(OutboxRow).where(OutboxRow.id.in_(wanted)).values(**changes)
+        with self._writing(f"{action} outbox messages {sorted(wanted)}") as session:
+            updated = cast(CursorResult[Any], session.execute(query)).rowcount
+            if updated != len(wanted):
+                found = set(session.scalars(select(OutboxRow.id).where(OutboxRow.id.in_(wanted))))
+                missing = ", ".join(str(i) for i in sorted(wanted - found))
+                raise StoreError(f"no outbox message with id {missing}")
 
 
 def _due(now: datetime) -> list[Any]:
     return [
-        Outbox.delivered_at.is_(None),
-        Outbox.dead_at.is_(None),
-        Outbox.next_attempt_at <= now,
-        or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now),
+        OutboxRow.delivered_at.is_(None),
+        OutboxRow.dead_at.is_(None),
+        OutboxRow.next_attempt_at <= now,
+        or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
     ]
 
 

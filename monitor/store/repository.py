@@ -2,7 +2,7 @@
 
 ``Store`` is the whole API: reference profiles, runs with their results, alert
 states and the notification outbox. It takes and returns the records of
-``monitor.store.records`` and raises ``StoreError`` for every database
+``monitor.records`` and raises ``StoreError`` for every database
 failure; a method that fails has written nothing. ``open_store`` builds a
 store from a database URL and brings the schema up to date.
 """
@@ -12,44 +12,43 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Select, delete, func, or_, select, text, update
+from sqlalchemy import Engine, Select, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from monitor.errors import StoreError
-from monitor.store.engine import create_store_engine, for_writing, store_errors
-from monitor.store.migrate import ensure_schema
-from monitor.store.models import (
-    AlertState,
-    Base,
-    Outbox,
-    Profile,
-    Result,
-    Run,
-    as_utc,
-    to_json,
-)
-from monitor.store.records import (
+from monitor.records import (
+    FINISHED_RUN_STATUSES,
     RUN_STATUSES,
     AlertStateRecord,
     NewNotification,
     NewResult,
     NewRun,
-    OutboxMessage,
     ResultRecord,
     RunRecord,
     StoredProfile,
+)
+from monitor.store.engine import create_store_engine, for_writing, store_errors
+from monitor.store.migrate import ensure_schema
+from monitor.store.models import (
+    AlertStateRow,
+    Base,
+    OutboxRow,
+    ProfileRow,
+    ResultRow,
+    RunRow,
+    as_utc,
+    to_json,
 )
 
 __all__ = ["Store", "open_store"]
 
 logger = logging.getLogger(__name__)
 
-_CLOSED = ("ok", "no_data")  # statuses that finish a window for good
 _PROFILE_ATTEMPTS = 5  # concurrent saves of one profile name retry when a version is taken
 
 
@@ -84,7 +83,7 @@ def open_store(url: str, *, auto_migrate: bool | None = None) -> Store:
 
 
 class Store:
-    """The monitor's database: profiles, runs, results, alert states and outbox.
+    """The monitor's database: profiles, runs, results and alert states.
 
     One store may be shared by threads: every call runs in its own session
     and transaction. ``list_profiles`` leaves profile bodies out (``{}``);
@@ -134,7 +133,7 @@ class Store:
         query = (
             _latest_profile(name)
             if version is None
-            else select(Profile).where(Profile.name == name, Profile.version == version)
+            else select(ProfileRow).where(ProfileRow.name == name, ProfileRow.version == version)
         )
         with self._reading(f"read profile {name!r}") as session:
             row = session.scalars(query).first()
@@ -142,7 +141,8 @@ class Store:
 
     def list_profiles(self) -> list[StoredProfile]:
         """Return every version of every profile by name and version, bodies left empty."""
-        query = select(Profile).options(defer(Profile.body)).order_by(Profile.name, Profile.version)
+        query = (select(ProfileRow).options(defer(ProfileRow.body))
+                 .order_by(ProfileRow.name, ProfileRow.version))
         with self._reading("list profiles") as session:
             return [row.to_record(with_body=False) for row in session.scalars(query)]
 
@@ -177,7 +177,7 @@ class Store:
         try:
             with self._writing(f"save the run of monitor {run.monitor!r}") as session:
                 row = _take_window(session, run)
-                session.add_all(Result.of(row.id, result) for result in results)
+                session.add_all(ResultRow.of(row.id, result) for result in results)
                 session.flush()
                 _upsert_alert_states(session, alert_states)
                 _enqueue(session, notifications, documents)
@@ -193,23 +193,23 @@ class Store:
 
     def last_window_end(self, monitor: str) -> datetime | None:
         """Return the watermark: the latest window end among ``ok``/``no_data`` runs."""
-        query = select(func.max(Run.window_end)).where(
-            Run.monitor == monitor, Run.status.in_(_CLOSED)
+        query = select(func.max(RunRow.window_end)).where(
+            RunRow.monitor == monitor, RunRow.status.in_(FINISHED_RUN_STATUSES)
         )
         with self._reading(f"read the watermark of monitor {monitor!r}") as session:
             return session.scalar(query)
 
     def runs(self, monitor: str | None = None, limit: int = 50) -> list[RunRecord]:
         """Return up to ``limit`` runs (of ``monitor``, or all), latest window first."""
-        query = select(Run).order_by(Run.window_end.desc(), Run.id.desc()).limit(limit)
+        query = select(RunRow).order_by(RunRow.window_end.desc(), RunRow.id.desc()).limit(limit)
         if monitor is not None:
-            query = query.where(Run.monitor == monitor)
+            query = query.where(RunRow.monitor == monitor)
         with self._reading("list runs") as session:
             return [row.to_record() for row in session.scalars(query)]
 
     def results(self, run_id: int) -> list[ResultRecord]:
         """Return the results of run ``run_id`` in the order they were saved."""
-        query = select(Result).where(Result.run_id == run_id).order_by(Result.id)
+        query = select(ResultRow).where(ResultRow.run_id == run_id).order_by(ResultRow.id)
         with self._reading(f"read the results of run {run_id}") as session:
             return [row.to_record() for row in session.scalars(query)]
 
@@ -217,75 +217,9 @@ class Store:
 
     def alert_states(self, monitor: str) -> dict[str, AlertStateRecord]:
         """Return the alert states of ``monitor`` by alert key."""
-        query = select(AlertState).where(AlertState.monitor == monitor)
+        query = select(AlertStateRow).where(AlertStateRow.monitor == monitor)
         with self._reading(f"read the alert states of monitor {monitor!r}") as session:
             return {row.alert_key: row.to_record() for row in session.scalars(query)}
-
-    # -- outbox -------------------------------------------------------------
-
-    def claim_notifications(
-        self, now: datetime, lease: timedelta, limit: int = 50
-    ) -> list[OutboxMessage]:
-        """Lease up to ``limit`` due notifications to the caller until ``now + lease``.
-
-        A claimed message is not handed out again until its lease runs out, so
-        two dispatchers never send it at the same time; a dispatcher that dies
-        leaves it to be claimed again later. Oldest due messages come first.
-        """
-        if lease <= timedelta(0):
-            raise ValueError(f"lease must be positive, got {lease}")
-        due = (
-            select(Outbox.id)
-            .where(
-                Outbox.delivered_at.is_(None),
-                Outbox.dead_at.is_(None),
-                Outbox.next_attempt_at <= now,
-                or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now),
-            )
-            .order_by(Outbox.next_attempt_at, Outbox.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)  # nothing on SQLite, which locks the file
-        )
-        with self._writing("claim notifications") as session:
-            ids = list(session.scalars(due))
-            if not ids:
-                return []
-            session.execute(
-                update(Outbox).where(Outbox.id.in_(ids)).values(claimed_until=now + lease)
-            )
-            claimed = select(Outbox).where(Outbox.id.in_(ids))
-            rows = session.scalars(claimed.order_by(Outbox.next_attempt_at, Outbox.id))
-            return [row.to_record() for row in rows]
-
-    def mark_delivered(self, message_id: int, now: datetime) -> None:
-        """Record that message ``message_id`` was delivered at ``now``."""
-        self._update_message(message_id, delivered_at=now, claimed_until=None)
-
-    def mark_failed(
-        self, message_id: int, now: datetime, error: str, next_attempt_at: datetime | None
-    ) -> None:
-        """Record a failed delivery; retry at ``next_attempt_at``, or never (dead) when None.
-
-        ``error`` is stored as given: the caller removes secrets from it first.
-        """
-        changes: dict[str, Any] = {
-            "attempts": Outbox.attempts + 1,
-            "last_error": error,
-            "claimed_until": None,
-        }
-        if next_attempt_at is None:
-            changes["dead_at"] = now
-        else:
-            changes["next_attempt_at"] = next_attempt_at
-        self._update_message(message_id, **changes)
-
-    def outbox(self, *, pending_only: bool = False, limit: int = 100) -> list[OutboxMessage]:
-        """Return up to ``limit`` outbox messages, newest first; pending ones only if asked."""
-        query = select(Outbox).order_by(Outbox.id.desc()).limit(limit)
-        if pending_only:
-            query = query.where(Outbox.delivered_at.is_(None), Outbox.dead_at.is_(None))
-        with self._reading("list the outbox") as session:
-            return [row.to_record() for row in session.scalars(query)]
 
     # -- sessions -----------------------------------------------------------
 
@@ -300,16 +234,10 @@ class Store:
         with store_errors(self.engine, action), self._writes.begin() as session:
             yield session
 
-    def _update_message(self, message_id: int, **changes: Any) -> None:
-        query = update(Outbox).where(Outbox.id == message_id).values(**changes)
-        with self._writing(f"update outbox message {message_id}") as session:
-            result = cast(CursorResult[Any], session.execute(query))
-            if result.rowcount == 0:
-                raise StoreError(f"no outbox message with id {message_id}")
 
-
-def _latest_profile(name: str) -> Select[Profile]:
-    return select(Profile).where(Profile.name == name).order_by(Profile.version.desc()).limit(1)
+def _latest_profile(name: str) -> Select[ProfileRow]:
+    newest_first = ProfileRow.version.desc()
+    return select(ProfileRow).where(ProfileRow.name == name).order_by(newest_first).limit(1)
 
 
 def _add_profile(
@@ -318,7 +246,7 @@ def _add_profile(
     latest = session.scalars(_latest_profile(name)).first()
     if latest is not None and latest.content_hash == content_hash:
         return latest.to_record()
-    row = Profile(
+    row = ProfileRow(
         name=name, version=1 if latest is None else latest.version + 1,
         content_hash=content_hash, created_at=now, rows=rows, body=document,
     )  # fmt: skip
@@ -330,18 +258,17 @@ def _add_profile(
     return row.to_record()
 
 
-def _run_of(monitor: str, window_start: datetime, window_end: datetime) -> Select[Run]:
-    return select(Run).where(
-        Run.monitor == monitor, Run.window_start == window_start, Run.window_end == window_end
-    )
+def _run_of(monitor: str, window_start: datetime, window_end: datetime) -> Select[RunRow]:
+    return select(RunRow).where(RunRow.monitor == monitor, RunRow.window_start == window_start,
+                                RunRow.window_end == window_end)
 
 
-def _take_window(session: Session, run: NewRun) -> Run:
+def _take_window(session: Session, run: NewRun) -> RunRow:
     """Insert the run, or replace a failed run of its window; raise _WindowTaken otherwise."""
     locked = _run_of(run.monitor, run.window_start, run.window_end).with_for_update()
     existing = session.scalars(locked).first()
     if existing is None:
-        row = Run(attempts=1)
+        row = RunRow(attempts=1)
         row.fill(run)
         try:
             with session.begin_nested():
@@ -352,19 +279,19 @@ def _take_window(session: Session, run: NewRun) -> Run:
             existing = session.scalars(locked).first()
             if existing is None:
                 raise
-    if existing.status in _CLOSED:
+    if existing.status in FINISHED_RUN_STATUSES:
         raise _WindowTaken
-    session.execute(delete(Result).where(Result.run_id == existing.id))
+    session.execute(delete(ResultRow).where(ResultRow.run_id == existing.id))
     existing.fill(run)
     existing.attempts += 1
     return existing
 
 
 def _upsert_alert_states(session: Session, states: Sequence[AlertStateRecord]) -> None:
-    rows = {state.alert_key: AlertState.values_of(state) for state in states}
+    rows = {state.alert_key: AlertStateRow.values_of(state) for state in states}
     if not rows:
         return
-    statement = _insert(session, AlertState).values(list(rows.values()))
+    statement = _insert(session, AlertStateRow).values(list(rows.values()))
     updates = {name: statement.excluded[name] for name in rows[next(iter(rows))]}
     del updates["alert_key"]
     session.execute(statement.on_conflict_do_update(index_elements=["alert_key"], set_=updates))
@@ -386,7 +313,7 @@ def _enqueue(
         })  # fmt: skip
     if not rows:
         return
-    statement = _insert(session, Outbox).values(list(rows.values()))
+    statement = _insert(session, OutboxRow).values(list(rows.values()))
     session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 

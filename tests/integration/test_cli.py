@@ -18,6 +18,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.store import open_store
+from monitor.store.outbox import OutboxQueue
 
 pytestmark = pytest.mark.integration
 
@@ -162,7 +163,7 @@ def test_backfill_is_idempotent(workspace, capsys):
     store = open_store("sqlite:///monitor.db")
     try:
         assert len(store.runs("m")) == 3
-        assert len(store.outbox()) == 1  # fired once, on the first window
+        assert len(OutboxQueue(store).messages()) == 1  # fired once, on the first window
     finally:
         store.close()
 

@@ -26,8 +26,10 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.profiles import build_profile
-from monitor.store import NewRun, open_store
+from monitor.records import NewRun
+from monitor.store import open_store
 from monitor.store.leases import Leases
+from monitor.store.outbox import OutboxQueue
 from monitor.windows import align
 from tests.processes import monitor_env, spawn_daemon
 from tests.receivers import Receiver, free_port
@@ -155,7 +157,7 @@ def test_two_daemons_run_every_window_exactly_once(world, receiver, daemons):
     leased = 0
     for path in logs:
         for event in events(path):
-            if event["logger"] == "monitor.runner" and event["message"].startswith("run "):
+            if event["logger"] == "monitor.daemon.runner" and event["message"].startswith("run "):
                 status = event["message"].split()[1]
                 assert status in ("ok", "no_data"), event  # never "skipped" nor "failed"
                 processed[(event["monitor"], event["window"])] += 1
@@ -171,7 +173,7 @@ def test_two_daemons_run_every_window_exactly_once(world, receiver, daemons):
         assert sum(1 for key in processed if key[0] == name) == len(runs)
     ids = [r.headers["webhook-id"] for r in receiver.requests]
     assert len(ids) == len(MONITORS) == len(set(ids))
-    assert len(store.outbox()) == len(MONITORS)
+    assert len(OutboxQueue(store).messages()) == len(MONITORS)
     print(f"windows processed: {sum(processed.values())}, leased-elsewhere skips: {leased}")
 
 

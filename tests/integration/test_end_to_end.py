@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook
 
 from monitor.store import open_store
+from monitor.store.outbox import OutboxQueue
 from tests.processes import monitor_env, spawn_daemon
 from tests.receivers import Receiver, free_port
 
@@ -137,7 +138,7 @@ def test_daemon_sends_signed_webhooks_and_stops_cleanly(example, receiver, daemo
         [run] = store.runs("credit-scoring")
         assert run.status == "ok" and run.current_rows == 1500
         assert {r.column for r in store.results(run.id) if r.drifted} >= {"age", "income"}
-        outbox = store.outbox()
+        outbox = OutboxQueue(store).messages()
         assert len(outbox) == 2 and all(m.delivered_at is not None for m in outbox)
         states = store.alert_states("credit-scoring")
         assert {s.state for s in states.values()} == {"firing"}
@@ -172,7 +173,7 @@ def test_receiver_down_at_first_still_gets_each_alert_once(example, stopped_rece
     def failed_attempts() -> bool:
         store = open_store(url)
         try:
-            return any(m.attempts >= 1 and m.last_error for m in store.outbox())
+            return any(m.attempts >= 1 and m.last_error for m in OutboxQueue(store).messages())
         finally:
             store.close()
 

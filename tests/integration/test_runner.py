@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from monitor.daemon.runner import Runner
 from monitor.profiles import build_profile
 from monitor.rules.loader import load_rules
-from monitor.runner import Runner
 from monitor.store import open_store
 from monitor.store.leases import Leases
+from monitor.store.outbox import OutboxQueue
 from monitor.windows import Window
 
 pytestmark = pytest.mark.integration
@@ -102,7 +103,7 @@ def test_alert_lifecycle_over_windows(setup):
     assert [o.rows for o in statuses] == [800] * 5
     assert [o.transitions for o in statuses] == [
         (), (), (("drift", "firing"),), (("drift", "resolved"),), ()]
-    outbox = store.outbox()
+    outbox = OutboxQueue(store).messages()
     assert sorted((m.notifier, m.payload["status"]) for m in outbox) == [
         ("hook", "firing"), ("hook", "resolved"), ("other", "firing"), ("other", "resolved")]
     assert len({m.idempotency_key for m in outbox}) == 4
@@ -170,7 +171,7 @@ def test_racing_runners_store_one_run(setup):
     # The loser finds the window leased, or already stored if the winner was that quick.
     assert sorted(o.status for o in outcomes) in (["leased", "ok"], ["ok", "skipped"])
     assert len(store.runs("scores")) == 1
-    assert len(store.outbox()) == 0
+    assert len(OutboxQueue(store).messages()) == 0
 
 
 # --- leases, order, read checks, push-down ---------------------------------------------------
@@ -272,7 +273,7 @@ def test_query_source_reports_rows_left_out(setup):
 
 def test_pushdown_and_pulled_runs_store_the_same_results(setup, caplog):
     """A table profiled in the database gives the results reading the rows gives."""
-    caplog.set_level("DEBUG", logger="monitor.sources.collect")
+    caplog.set_level("DEBUG", logger="monitor.daemon.collect")
     store, _, rules_path, url = setup
     text = RULES.format(url=url, table="prediction_log")
     pulled = text.replace("chunk_size: 500}", "chunk_size: 500, profile_in_database: false}")

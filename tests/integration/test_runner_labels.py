@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.daemon.runner import Runner
 from monitor.rules.loader import load_rules
-from monitor.runner import Runner
 from monitor.store import open_store
 from monitor.windows import Window
 

@@ -16,10 +16,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from monitor.daemon.runner import Runner
 from monitor.profiles import build_profile
 from monitor.rules.loader import load_rules
-from monitor.runner import Runner
 from monitor.store import open_store
+from monitor.store.outbox import OutboxQueue
 from monitor.windows import Window
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -125,7 +126,7 @@ def test_catch_up_after_a_gap_in_order_bounded_per_tick(logs):
     runs = sorted(store.runs("scores"), key=lambda r: r.window_start)
     assert [r.window_start for r in runs] == [window(i).start for i in range(8)]
     assert all(r.attempts == 1 for r in runs)
-    firing = [m for m in store.outbox() if m.payload["status"] == "firing"]
+    firing = [m for m in OutboxQueue(store).messages() if m.payload["status"] == "firing"]
     assert [m.payload["window"]["start"] for m in firing] == ["2026-11-20T05:00:00Z"]
 
 
@@ -139,7 +140,8 @@ def test_backfill_twice_changes_nothing(logs):
         runs = sorted(store.runs("scores"), key=lambda r: r.window_start)
         results = {r.id: [(x.check, x.column, x.statistic, x.value) for x in store.results(r.id)]
                    for r in runs}
-        return runs, results, [(m.idempotency_key, m.payload) for m in store.outbox()]
+        outbox = OutboxQueue(store).messages()
+        return runs, results, [(m.idempotency_key, m.payload) for m in outbox]
 
     first = [runner.run_window(spec, w).status for w in windows]
     assert first == ["ok"] * 8

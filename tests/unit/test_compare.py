@@ -12,11 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import monitor.compare
-from monitor.compare import ColumnDrift, ColumnDriftOptions, Comparison, DriftOptions, compare
+import monitor.analysis.comparison
+from monitor.analysis.comparison import (
+    ColumnDrift,
+    ColumnDriftOptions,
+    Comparison,
+    DriftOptions,
+    compare,
+)
+from monitor.analysis.quality import QualityOptions, QualityResult
 from monitor.errors import ProfileError
 from monitor.profiles import Profile, build_profile
-from monitor.quality import QualityOptions, QualityResult
 from monitor.stats import adjust_p_values, get_method
 
 
@@ -173,7 +179,7 @@ def test_unknown_column_option_is_logged(
 ) -> None:
     """Options for a column the reference lacks are reported in the log."""
     options = DriftOptions(columns={"agee": ColumnDriftOptions(threshold=0.1)})
-    with caplog.at_level(logging.WARNING, logger="monitor.compare"):
+    with caplog.at_level(logging.WARNING, logger="monitor.analysis.comparison"):
         compare(reference, _current(reference, _data(100, seed=10)), options)
     assert "'agee'" in caplog.text
 
@@ -210,7 +216,7 @@ def test_dataset_drift_threshold(reference: Profile) -> None:
 
 def test_compare_module_is_pure() -> None:
     """compare.py imports no database or HTTP client."""
-    tree = ast.parse(Path(monitor.compare.__file__).read_text())
+    tree = ast.parse(Path(monitor.analysis.comparison.__file__).read_text())
     imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not [m for m in imported if m.startswith(("sqlalchemy", "requests", "monitor.store"))]

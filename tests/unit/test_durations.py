@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.durations import format_duration, parse_duration
+from monitor.times import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

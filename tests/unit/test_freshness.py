@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.freshness import (
+from monitor.analysis.freshness import (
     VolumeOptions,
     check_staleness,
     check_volume,
     expected_rows,
     read_results,
 )
-from monitor.sources.readstats import ReadStats
+from monitor.records import ReadStats
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -75,7 +75,7 @@ def test_read_results_only_for_rows_left_out():
     assert results["unreadable_records"].threshold == 0.0
 
 
-@pytest.mark.parametrize("module", ["monitor.freshness", "monitor.windows"])
+@pytest.mark.parametrize("module", ["monitor.analysis.freshness", "monitor.windows"])
 def test_pure_modules_import_no_io(module):
     """The volume/staleness checks and window arithmetic pull in no database or HTTP client."""
     code = (f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] in "

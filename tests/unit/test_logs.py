@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from monitor.logs import Redactor, bind_run, configure_logging
+from monitor.daemon.logs import Redactor, bind_run, configure_logging
 
 
 @pytest.mark.parametrize(("text", "secret", "kept"), [

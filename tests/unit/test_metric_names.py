@@ -3,7 +3,7 @@
 import pandas as pd
 
 from monitor.analysis import COLUMN_STATS
-from monitor.compare import compare
+from monitor.analysis.comparison import compare
 from monitor.profiles import build_profile
 from monitor.rules.expressions import BASE_METRICS
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.compare import compare
+from monitor.analysis.comparison import compare
 from monitor.errors import ProfileError
 from monitor.profiles import (
     FORMAT_VERSION,

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.compare import compare
+from monitor.analysis.comparison import compare
+from monitor.analysis.quality import QualityOptions
 from monitor.profiles import ProfileBuilder, build_profile
-from monitor.quality import QualityOptions
 
 
 def test_booleans_are_their_own_kind_and_read_words() -> None:

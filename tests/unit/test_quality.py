@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import monitor.quality
+import monitor.analysis.quality
+from monitor.analysis.quality import QualityOptions, QualityResult, check_quality
 from monitor.errors import ProfileError
 from monitor.profiles import Profile, build_profile
-from monitor.quality import QualityOptions, QualityResult, check_quality
 
 
 @pytest.fixture
@@ -125,8 +125,8 @@ def test_options_are_validated() -> None:
 
 def test_quality_module_is_pure_and_its_examples_run() -> None:
     """quality.py imports no database or HTTP client, and its doctests pass."""
-    tree = ast.parse(Path(monitor.quality.__file__).read_text())
+    tree = ast.parse(Path(monitor.analysis.quality.__file__).read_text())
     imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not [m for m in imported if m.startswith(("sqlalchemy", "requests", "monitor.store"))]
-    assert doctest.testmod(monitor.quality).failed == 0
+    assert doctest.testmod(monitor.analysis.quality).failed == 0

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.compare import Comparison, compare
+from monitor.analysis.comparison import Comparison, compare
+from monitor.analysis.quality import QualityOptions
 from monitor.profiles import build_profile
-from monitor.quality import QualityOptions
 from monitor.report import render_html, render_json, render_table
 
 
@@ -70,7 +70,7 @@ def test_json_is_the_contract_document(comparison: Comparison) -> None:
 
 def test_table_shows_multivariate_tests_and_model_metrics() -> None:
     """Multivariate verdicts and model metrics get their own lines; JSON carries them too."""
-    from monitor.compare import DriftOptions
+    from monitor.analysis.comparison import DriftOptions
 
     rng = np.random.default_rng(1)
     x = rng.normal(size=2000)

@@ -3,8 +3,8 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from monitor.daemon.scheduler import trigger_for
 from monitor.rules.schema import MonitorSpec
-from monitor.scheduler import trigger_for
 
 NOW = datetime(2026, 11, 26, 10, 0, 7, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ value and top drifted columns.
 
 Alertmanager forgets a firing alert at its ``endsAt``, so a firing alert is
 posted with ``endsAt = now + 4 × resend_interval`` and re-posted every
-``resend_interval`` by ``monitor.alerts.resend`` while it keeps firing; a
+``resend_interval`` by ``monitor.alerts.delivery.resend`` while it keeps firing; a
 resolved one is posted with ``endsAt`` at its resolution, and re-posted for
 ``resolved_resend_for``. With several Alertmanager instances (``url`` as a
 list) each gets every alert, as Prometheus does; a message counts as
@@ -42,9 +42,8 @@ from monitor.alerts.notifiers.transport import (
     host_of,
     json_body,
 )
-from monitor.alerts.payload import format_time
-from monitor.durations import parse_duration
 from monitor.errors import NotifierError
+from monitor.times import format_time, parse_duration, parse_time
 
 __all__ = ["API_PATH", "AlertmanagerNotifier", "alertmanager_alert", "label_name"]
 
@@ -74,7 +73,7 @@ def label_name(name: str) -> str:
 
 def _parse_time(text: object) -> datetime | None:
     try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        return parse_time(str(text))
     except ValueError:
         return None
 
@@ -131,7 +130,9 @@ class AlertmanagerNotifier(Notifier):
         """The ``type: alertmanager`` block of a rule file."""
 
         type: Literal["alertmanager"]
-        url: str | list[str] = Field(repr=False, description="Alertmanager base URL(s)")
+        # One URL or every instance of a cluster: wider than HttpConfig's single URL.
+        url: str | list[str] = Field(  # type: ignore[assignment]
+            repr=False, description="Alertmanager base URL(s)")
         headers: dict[str, str] = Field(default_factory=dict, repr=False)
         labels: dict[str, str] = Field(default_factory=dict, description="Static labels")
         resend_interval: Duration = timedelta(minutes=1)

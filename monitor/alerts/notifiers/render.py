@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+
+from monitor.times import parse_time
 
 __all__ = [
     "ColumnLine",
@@ -105,8 +106,7 @@ def window_text(payload: Mapping[str, Any]) -> str:
     """The window as ``2026-11-24 10:00–11:00 UTC`` (both dates when it spans days)."""
     window = payload.get("window") or {}
     try:
-        start = datetime.fromisoformat(str(window["start"]).replace("Z", "+00:00"))
-        end = datetime.fromisoformat(str(window["end"]).replace("Z", "+00:00"))
+        start, end = parse_time(str(window["start"])), parse_time(str(window["end"]))
     except (KeyError, ValueError):
         return f"{window.get('start', '?')} – {window.get('end', '?')}"
     if start.date() == end.date():

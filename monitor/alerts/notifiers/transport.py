@@ -23,7 +23,7 @@ from requests.structures import CaseInsensitiveDict
 from monitor import __version__
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig
 from monitor.errors import NotifierError
-from monitor.retry_after import parse_retry_after
+from monitor.retry import parse_retry_after
 
 __all__ = [
     "HttpConfig",

@@ -200,10 +200,13 @@ def _categories(
 
 
 def _samples(
-    window: _Window, plan: Plan, totals: dict[str, NumericTotals], rows: int,
+    window: _Window, plan: Plan, totals: dict[str, NumericTotals | ColumnProfile], rows: int,
     request: ProfileRequest,
 ) -> tuple[dict[str, np.ndarray], JointSample | None]:
-    """Query 4: the per-column samples of finite values (sorted) and the joint sample."""
+    """Query 4: the per-column samples of finite values (sorted) and the joint sample.
+
+    ``totals`` gives each numeric column's count of finite values.
+    """
     size = request.sample_size
     wanted = {p.name: min(size, totals[p.name].count) for p in plan.numeric}
     sampled = [p for p in plan.numeric if wanted[p.name] > 0]
@@ -285,4 +288,6 @@ def _chunks(window: _Window, names: Sequence[str], chunk_size: int) -> Iterator[
 
 def _floats(values: Any) -> np.ndarray:
     """Numbers (float, int or Decimal; None for null) as float64, NaN for null."""
-    return pd.Series(list(values), dtype=object).to_numpy(dtype=np.float64, na_value=np.nan)
+    numbers: np.ndarray = pd.Series(list(values), dtype=object).to_numpy(dtype=np.float64,
+                                                                         na_value=np.nan)
+    return numbers

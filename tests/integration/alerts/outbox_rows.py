@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.store.records import AlertStateRecord, NewNotification, NewRun, OutboxMessage
+from monitor.records import AlertStateRecord, NewNotification, NewRun, OutboxMessage
+from monitor.store.outbox import OutboxQueue
 from monitor.store.repository import Store
 from tests.unit.alerts.notifiers.alert_payloads import alert_payload
 
@@ -46,5 +47,5 @@ def firing_state(
 
 def message(store: Store, key: str) -> OutboxMessage:
     """The outbox row with the given idempotency key."""
-    [found] = [m for m in store.outbox(limit=10_000) if m.idempotency_key == key]
+    [found] = [m for m in OutboxQueue(store).messages(limit=10_000) if m.idempotency_key == key]
     return found

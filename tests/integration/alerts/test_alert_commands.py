@@ -9,6 +9,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.store import open_store
+from monitor.store.outbox import OutboxQueue
 from tests.integration.store.store_factories import alert_state, new_run, notification
 
 pytestmark = pytest.mark.integration
@@ -31,8 +32,8 @@ def firing(database_url: str) -> str:
                               announced=True, last_value=0.61),
                   alert_state("credit/data-quality", alert="data-quality")]
         store.save_run(new_run(), [], states, [notification("k1"), notification("k2")])
-        dead = next(m for m in store.outbox() if m.idempotency_key == "k2")
-        store.mark_failed(dead.id, now, "HTTP 404 from hooks.example.com", None)
+        dead = next(m for m in OutboxQueue(store).messages() if m.idempotency_key == "k2")
+        OutboxQueue(store).mark_failed([dead.id], now, "HTTP 404 from hooks.example.com", None)
     finally:
         store.close()
     return database_url

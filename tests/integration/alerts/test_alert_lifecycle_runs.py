@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.daemon.runner import Runner
+from monitor.records import NewSilence
 from monitor.rules.loader import load_rules
 from monitor.rules.schema import MonitorSpec
-from monitor.runner import Runner
 from monitor.store import Store, open_store
-from monitor.store.alerting import NewSilence, add_silence, list_alert_states
+from monitor.store.alerting import add_silence, list_alert_states
+from monitor.store.outbox import OutboxQueue
 from monitor.windows import Window
 
 pytestmark = pytest.mark.integration
@@ -101,7 +103,7 @@ def opened(database_url: str) -> Iterator[list[Store]]:
 def outbox(store: Store) -> list[tuple[str, str, str]]:
     """(status, reason, window end hour) of every outbox row, oldest first."""
     return [(m.payload["status"], m.payload["reason"], m.payload["window"]["end"][11:13])
-            for m in reversed(store.outbox())]
+            for m in reversed(OutboxQueue(store).messages())]
 
 
 def test_states_survive_restart_and_silence_mutes(data, database_url, opened):
@@ -130,7 +132,7 @@ def test_states_survive_restart_and_silence_mutes(data, database_url, opened):
                               ("resolved", "condition", "05")]
     [state] = list_alert_states(second, include_inactive=True)
     assert (state.state, state.announced, state.muted) == ("inactive", False, None)
-    payload = second.outbox()[-1].payload
+    payload = OutboxQueue(second).messages()[-1].payload
     assert payload["labels"] == {"alert": "drift", "monitor": "scores", "severity": "warning",
                                  "team": "ml"}
 
@@ -149,7 +151,7 @@ def test_broken_source_fires_on_error_and_recovery_resolves(data, database_url, 
     clock.now = window(1).end + timedelta(minutes=5)  # an hour later, still broken
     failed = runner.run_window(broken, window(0))
     assert (failed.status, failed.notifications, failed.firing) == ("failed", 1, ("drift",))
-    [message] = store.outbox()
+    [message] = OutboxQueue(store).messages()
     assert message.payload["reason"] == "error"
     assert message.payload["summary"].startswith("the run failed: no files match")
     assert message.payload["window"]["end"] == "2026-11-20T02:00:00Z"
@@ -222,4 +224,4 @@ def test_segment_alerts_keep_separate_states(tmp_path, database_url, opened):
                            (("drift[state=CA]", "resolved"),)]
     keys = {s.alert_key for s in list_alert_states(store, include_inactive=True)}
     assert keys == {"shops/drift/segment=state=CA", "shops/drift/segment=state=NY"}
-    assert {m.payload["labels"]["segment"] for m in store.outbox()} == {"state=CA"}
+    assert {m.payload["labels"]["segment"] for m in OutboxQueue(store).messages()} == {"state=CA"}

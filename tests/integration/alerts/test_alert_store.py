@@ -1,27 +1,23 @@
-"""Silences, alert-state listings and outbox stages in the store, on SQLite and PostgreSQL."""
+"""Silences and alert-state listings in the store, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from monitor.errors import StoreError
+from monitor.records import NewSilence
 from monitor.store import Store, downgrade, upgrade
 from monitor.store.alerting import (
-    NewSilence,
     active_silences,
     add_silence,
     alert_names,
     expire_silence,
     list_alert_states,
-    outbox_stage_counts,
     silences,
-    undelivered,
 )
 from monitor.store.engine import create_store_engine
-from tests.integration.store.store_factories import HOUR, T0, alert_state, new_run, notification
+from tests.integration.store.store_factories import HOUR, T0, alert_state, new_run
 
 pytestmark = pytest.mark.integration
 
@@ -85,20 +81,6 @@ def test_alert_states_listing_and_routing_fields(store: Store) -> None:
     assert list_alert_states(store, "other") == []
     assert list_alert_states(store)[0] == firing
     assert alert_names(store) == {("credit", "a"), ("credit", "b"), ("credit", "c")}
-
-
-def test_outbox_stages(store: Store) -> None:
-    """pending, retrying, dead and delivered are counted; undelivered lists the first three."""
-    notes = [notification(f"k{i}") for i in range(4)]
-    store.save_run(new_run(), [], [], notes)
-    ids = {m.idempotency_key: m.id for m in store.outbox()}
-    now = T0 + 2 * HOUR
-    store.mark_failed(ids["k1"], now, "HTTP 503", now + timedelta(minutes=1))
-    store.mark_failed(ids["k2"], now, "HTTP 404", None)
-    store.mark_delivered(ids["k3"], now)
-    assert outbox_stage_counts(store) == {"pending": 1, "retrying": 1, "dead": 1, "delivered": 1}
-    assert [m.idempotency_key for m in undelivered(store)] == ["k2", "k1", "k0"]
-    assert undelivered(store)[0].last_error == "HTTP 404"
 
 
 def test_upgrade_marks_firing_alerts_announced(database_url: str) -> None:

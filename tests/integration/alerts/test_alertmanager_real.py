@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from monitor.alerts.dispatcher import Dispatcher, DispatchReport
+from monitor.alerts.delivery.dispatcher import Dispatcher, DispatchReport
+from monitor.alerts.delivery.resend import AlertmanagerResender
 from monitor.alerts.notifiers.alertmanager import AlertmanagerNotifier
-from monitor.alerts.resend import AlertmanagerResender
 from monitor.store.repository import Store, open_store
 from tests.integration.alerts.conftest import RunningAlertmanager
 from tests.integration.alerts.outbox_rows import firing_state, save_alerts

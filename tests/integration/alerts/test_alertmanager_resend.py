@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from monitor.alerts.dispatcher import Dispatcher
+from monitor.alerts.delivery.dispatcher import Dispatcher
+from monitor.alerts.delivery.resend import AlertmanagerResender, ResendReport, resend_firing
 from monitor.alerts.notifiers.alertmanager import AlertmanagerNotifier
 from monitor.alerts.notifiers.slack import SlackNotifier
-from monitor.alerts.resend import AlertmanagerResender, ResendReport, resend_firing
 from monitor.store.repository import Store
 from tests.integration.alerts.outbox_rows import firing_state, save_alerts
 from tests.receivers import Receiver, Reply

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from monitor.alerts.dispatcher import Dispatcher, DispatchReport, RetryPolicy
+from monitor.alerts.delivery.dispatcher import Dispatcher, DispatchReport, RetryPolicy
 from monitor.alerts.notifiers.base import Notifier
 from monitor.alerts.notifiers.pagerduty import PagerDutyNotifier
 from monitor.alerts.notifiers.slack import SlackNotifier
 from monitor.alerts.notifiers.webhook import WebhookNotifier
+from monitor.store.outbox import OutboxQueue
 from monitor.store.repository import Store
 from tests.integration.alerts.outbox_rows import save_alerts
 from tests.receivers import Receiver, Reply, free_port
@@ -48,7 +49,7 @@ def _drive(store: Store, dispatcher: Dispatcher, down: Receiver) -> tuple[int, D
         report = dispatcher.dispatch(now, limit=10)
         totals.update({"delivered": report.delivered, "retried": report.retried,
                        "dead": report.dead})
-        pending = store.outbox(pending_only=True, limit=1000)
+        pending = OutboxQueue(store).messages(stages=("pending", "retrying"), limit=1000)
         if not pending:
             return round_number, DispatchReport(**totals)
         now = max(now, min(m.next_attempt_at for m in pending))
@@ -88,7 +89,7 @@ def test_every_message_is_delivered_exactly_once(store: Store) -> None:
             receiver.stop()
 
     assert totals.delivered == 3 * 2 * RUNS and totals.dead == 0
-    assert all(m.delivered_at is not None for m in store.outbox(limit=1000))
+    assert all(m.delivered_at is not None for m in OutboxQueue(store).messages(limit=1000))
 
     hook_ids = Counter(r.headers["webhook-id"] for r in _accepted(hook, scripts["hook"]))
     assert hook_ids == Counter(keys["hook"])  # one acceptance per message

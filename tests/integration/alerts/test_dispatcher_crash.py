@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.alerts.dispatcher import Dispatcher
+from monitor.alerts.delivery.dispatcher import Dispatcher
 from monitor.alerts.notifiers.webhook import WebhookNotifier
+from monitor.store.outbox import OutboxQueue
 from monitor.store.repository import open_store
 from tests.integration.alerts.outbox_rows import save_alerts
 from tests.receivers import Receiver, Reply
@@ -24,7 +25,7 @@ LEASE_SECONDS = 2
 CHILD = """
 import sys
 from datetime import UTC, datetime, timedelta
-from monitor.alerts.dispatcher import Dispatcher
+from monitor.alerts.delivery.dispatcher import Dispatcher
 from monitor.alerts.notifiers.webhook import WebhookNotifier
 from monitor.store.repository import open_store
 
@@ -51,7 +52,8 @@ def test_sigkill_mid_batch_loses_nothing(database_url: str, receiver: Receiver) 
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=10)
-        acknowledged = {m.idempotency_key for m in store.outbox() if m.delivered_at is not None}
+        acknowledged = {m.idempotency_key for m in OutboxQueue(store).messages()
+                        if m.delivered_at is not None}
         assert 1 <= len(acknowledged) < 10, "the kill must land mid-batch"
         before = len(receiver.requests)
 
@@ -60,7 +62,7 @@ def test_sigkill_mid_batch_loses_nothing(database_url: str, receiver: Receiver) 
         after_lease = datetime.now(UTC) + timedelta(seconds=LEASE_SECONDS + 1)
         report = Dispatcher(store, {"ops": hook}).dispatch(after_lease)
         assert report.delivered == 10 - len(acknowledged)
-        assert all(m.delivered_at is not None for m in store.outbox())
+        assert all(m.delivered_at is not None for m in OutboxQueue(store).messages())
     finally:
         store.close()
     sent = Counter(r.headers["webhook-id"] for r in receiver.requests)

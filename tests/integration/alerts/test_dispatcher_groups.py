@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.alerts.dispatcher import Dispatcher, DispatchReport, RetryPolicy
+from monitor.alerts.delivery.dispatcher import Dispatcher, DispatchReport, RetryPolicy
 from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
 from monitor.alerts.notifiers.slack import SlackNotifier
 from monitor.alerts.notifiers.webhook import WebhookNotifier

@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from monitor.alerts.dispatcher import Dispatcher, DispatchReport, RetryPolicy
+from monitor.alerts.delivery.dispatcher import Dispatcher, DispatchReport, RetryPolicy
 from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
 from monitor.alerts.notifiers.webhook import WebhookNotifier
 from monitor.alerts.payload import build_payload, idempotency_key
-from monitor.store.records import NewNotification, NewRun, OutboxMessage
+from monitor.records import NewNotification, NewRun, OutboxMessage
+from monitor.store.outbox import OutboxQueue
 from monitor.store.repository import Store, open_store
 from tests.receivers import Receiver, Reply
 
@@ -51,7 +52,7 @@ def _webhook(url: str, timeout: float = 2.0) -> WebhookNotifier:
 
 def _message(store: Store, key: str) -> OutboxMessage:
     """The outbox row with the given idempotency key."""
-    [message] = [m for m in store.outbox() if m.idempotency_key == key]
+    [message] = [m for m in OutboxQueue(store).messages() if m.idempotency_key == key]
     return message
 
 
@@ -170,7 +171,7 @@ def test_faulty_notifier_does_not_stop_the_batch(
     broken_key = _enqueue(store, 0, notifier="broken")
     good_key = _enqueue(store, 1, notifier="ops")
     notifiers = {"broken": _Broken(NotifierConfig(type="broken")), "ops": _webhook(receiver.url)}
-    with caplog.at_level(logging.WARNING, logger="monitor.alerts.dispatcher"):
+    with caplog.at_level(logging.WARNING, logger="monitor.alerts.delivery.dispatcher"):
         report = _dispatcher(store, notifiers).dispatch(T0)
     assert report == DispatchReport(delivered=1, retried=1)
     error = _message(store, broken_key).last_error or ""
@@ -201,7 +202,7 @@ def test_two_dispatchers_never_deliver_twice(database_url: str, receiver: Receiv
         ids = [r.headers["webhook-id"] for r in receiver.requests]
         assert sorted(ids) == sorted(keys)
         assert sum(delivered) == 30 and min(delivered) > 0  # both took part, none twice
-        assert all(m.delivered_at is not None for m in stores[0].outbox())
+        assert all(m.delivered_at is not None for m in OutboxQueue(stores[0]).messages())
     finally:
         for store in stores:
             store.close()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.alerts.delivery.dispatcher import build_notifiers
 from monitor.alerts.notifiers.email import EmailNotifier
 from monitor.errors import NotifierError
-from monitor.notifications import build_notifiers
 from monitor.rules.loader import load_rules
 from tests.integration.alerts.conftest import SmtpServer
 from tests.receivers import free_port

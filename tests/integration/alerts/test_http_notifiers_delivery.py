@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.alerts.dispatcher import Dispatcher, DispatchReport, RetryPolicy
+from monitor.alerts.delivery.dispatcher import Dispatcher, DispatchReport, RetryPolicy
 from monitor.alerts.notifiers.pagerduty import PagerDutyNotifier
 from monitor.alerts.notifiers.slack import SlackNotifier
 from monitor.alerts.notifiers.teams import TeamsNotifier

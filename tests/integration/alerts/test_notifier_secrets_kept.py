@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import Field
 
-from monitor.alerts.dispatcher import Dispatcher, RetryPolicy
+from monitor.alerts.delivery.dispatcher import Dispatcher, RetryPolicy
 from monitor.alerts.notifiers.alertmanager import AlertmanagerNotifier
 from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
 from monitor.alerts.notifiers.pagerduty import PagerDutyNotifier
@@ -20,6 +20,7 @@ from monitor.alerts.notifiers.teams import TeamsNotifier
 from monitor.alerts.notifiers.webhook import WebhookNotifier
 from monitor.errors import NotifierError, RulesInvalid
 from monitor.rules.loader import load_rules
+from monitor.store.outbox import OutboxQueue
 from monitor.store.repository import Store, open_store
 from tests.integration.alerts.outbox_rows import save_alerts
 from tests.receivers import Receiver, Reply
@@ -60,7 +61,7 @@ def _notifiers(url: str) -> dict[str, Notifier]:
 
 def _seen(store: Store, caplog: pytest.LogCaptureFixture) -> str:
     """Every stored error and every log line, as one text."""
-    errors = [m.last_error or "" for m in store.outbox(limit=1000)]
+    errors = [m.last_error or "" for m in OutboxQueue(store).messages(limit=1000)]
     return "\n".join(errors) + "\n" + caplog.text
 
 

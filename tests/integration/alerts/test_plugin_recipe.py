@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts.dispatcher import scrub
+from monitor.alerts.delivery.dispatcher import scrub
 from monitor.alerts.notifiers.base import Notifier
 from monitor.errors import NotifierError
 from tests.receivers import Receiver, Reply

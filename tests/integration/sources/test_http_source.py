@@ -225,9 +225,9 @@ monitors:
 
 def test_runner_records_a_failed_run_then_recovers(api, tmp_path):
     """An API that stays down: a failed run with the reason, no watermark; then it recovers."""
+    from monitor.daemon.runner import Runner
     from monitor.profiles import build_profile
     from monitor.rules.loader import load_rules
-    from monitor.runner import Runner
     from monitor.store import open_store
     from monitor.windows import Window
 

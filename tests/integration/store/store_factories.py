@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monitor.store import AlertStateRecord, NewNotification, NewResult, NewRun
+from monitor.records import AlertStateRecord, NewNotification, NewResult, NewRun
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -9,7 +9,9 @@ from typing import TypeVar
 
 import pytest
 
-from monitor.store import RunRecord, Store
+from monitor.records import RunRecord
+from monitor.store import Store
+from monitor.store.outbox import OutboxQueue
 from tests.integration.store.store_factories import HOUR, T0, new_results, new_run, notification
 
 pytestmark = pytest.mark.integration
@@ -54,7 +56,7 @@ def test_racing_runs_of_one_window_store_exactly_one(store: Store) -> None:
         assert len(winners) == 1
         assert store.get_run("credit", start, start + HOUR) == winners[0]
         assert len(store.results(winners[0].id)) == 2
-    assert len(store.runs()) == 3 and len(store.outbox()) == 3
+    assert len(store.runs()) == 3 and len(OutboxQueue(store).messages()) == 3
 
 
 def test_racing_retries_of_a_failed_window_store_one(store: Store) -> None:
@@ -70,7 +72,7 @@ def test_racing_claims_never_share_a_message(store: Store) -> None:
     """Dispatchers claiming at once get disjoint messages that together cover the outbox."""
     messages = [notification(f"k{i}", at=T0 + timedelta(seconds=i)) for i in range(12)]
     store.save_run(new_run(), [], [], messages)
-    claimed = race(4, lambda i: store.claim_notifications(T0 + HOUR, timedelta(minutes=1), 3))
+    claimed = race(4, lambda i: OutboxQueue(store).claim(T0 + HOUR, timedelta(minutes=1), 3))
     ids = [m.id for batch in claimed for m in batch]
     assert len(ids) == len(set(ids)) == 12
 

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from monitor.errors import StoreError
-from monitor.store import NewResult, Store
+from monitor.records import NewResult
+from monitor.store import Store
+from monitor.store.outbox import OutboxQueue
 from tests.integration.store.store_factories import (
     HOUR,
     T0,
@@ -34,7 +36,7 @@ def test_save_run_stores_run_results_states_and_outbox(store: Store) -> None:
     ]
     assert all(r.run_id == saved.id for r in results)
     assert store.alert_states("credit") == {"credit/feature-drift": alert_state()}
-    [message] = store.outbox()
+    [message] = OutboxQueue(store).messages()
     assert message.payload == notification().payload and message.attempts == 0
     assert message.next_attempt_at == notification().created_at
 
@@ -46,7 +48,7 @@ def test_same_window_twice_stores_it_once(store: Store) -> None:
         new_run(drift_share=0.9), new_results(), [alert_state()], [notification("k2")]
     )
     assert first is not None and second is None
-    assert [m.idempotency_key for m in store.outbox()] == ["k1"]
+    assert [m.idempotency_key for m in OutboxQueue(store).messages()] == ["k1"]
     assert store.alert_states("credit") == {}
     assert len(store.results(first.id)) == 2
     assert store.runs() == [first]
@@ -101,7 +103,8 @@ def test_failure_mid_transaction_writes_nothing(store: Store, broken: dict) -> N
     with pytest.raises(StoreError, match="cannot save the run of monitor 'credit'"):
         store.save_run(new_run(), **parts)
     assert store.get_run("credit", T0, T0 + HOUR) is None
-    assert store.runs() == [] and store.outbox() == [] and store.alert_states("credit") == {}
+    assert store.runs() == [] and OutboxQueue(store).messages() == []
+    assert store.alert_states("credit") == {}
     assert store.save_run(new_run(), new_results(), [], []) is not None  # the window is free
 
 
@@ -118,7 +121,7 @@ def test_existing_idempotency_key_is_skipped(store: Store) -> None:
     store.save_run(new_run(), [], [], [notification("k1", run=1)])
     later = new_run(start=T0 + HOUR)
     store.save_run(later, [], [], [notification("k1", run=2), notification("k2", run=2)])
-    by_key = {m.idempotency_key: m.payload["run"] for m in store.outbox()}
+    by_key = {m.idempotency_key: m.payload["run"] for m in OutboxQueue(store).messages()}
     assert by_key == {"k1": 1, "k2": 2}
 
 

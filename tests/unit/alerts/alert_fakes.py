@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.alerts.evaluate import Evaluation, evaluate_alerts
-from monitor.compare import ColumnDrift, Comparison
+from monitor.analysis.comparison import ColumnDrift, Comparison
+from monitor.records import AlertStateRecord
 from monitor.rules.schema import MonitorSpec
-from monitor.store.records import AlertStateRecord
 from monitor.windows import Window
 
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)

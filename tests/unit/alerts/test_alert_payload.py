@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from monitor.alerts.payload import build_payload, format_time, idempotency_key
+from monitor.alerts.payload import build_payload, idempotency_key
+from monitor.times import format_time
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 END = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)

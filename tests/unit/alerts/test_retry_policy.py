@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.alerts.dispatcher import RetryPolicy, next_attempt
+from monitor.alerts.delivery.dispatcher import RetryPolicy, next_attempt
 
 CREATED = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 NO_JITTER = RetryPolicy(jitter=0.0)

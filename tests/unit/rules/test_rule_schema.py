@@ -15,15 +15,14 @@ from monitor.rules.schema import (
     ColumnsSpec,
     DriftSpec,
     MonitorSpec,
-    Problem,
     QualitySpec,
     ReferenceSpec,
     RuleFile,
     RuleSet,
     Schedule,
-    plugin_config,
     validate_file,
 )
+from monitor.rules.validation import Problem, plugin_config
 from monitor.sources.files import FileSource
 from tests.unit.rules.conftest import HttpSource, SlackNotifier
 

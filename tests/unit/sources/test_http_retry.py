@@ -5,7 +5,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from monitor.retry_after import parse_retry_after
+from monitor.retry import parse_retry_after
 from monitor.sources.http import HttpSource, Pagination, retry_delay
 
 

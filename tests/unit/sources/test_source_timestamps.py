@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from monitor.errors import SourceError
-from monitor.sources.readstats import ReadCounter, ReadStats
+from monitor.records import ReadStats
+from monitor.sources.readstats import ReadCounter
 from monitor.sources.timestamps import filter_window, require_times, to_utc
 
 START = datetime(2026, 11, 24, 10, tzinfo=UTC)

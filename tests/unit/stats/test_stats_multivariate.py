@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.compare import DriftOptions, compare
+from monitor.analysis.comparison import DriftOptions, compare
 from monitor.profiles import JointSample, build_profile
 from monitor.stats import DomainClassifier, PcaReconstruction, get_multivariate
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
+from monitor.records import NewRun
 from monitor.store.models import FiniteFloat, UtcDateTime, as_utc, finite, to_json
-from monitor.store.records import NewRun
 
 TOKYO = timezone(timedelta(hours=9))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitor import plugins
+from monitor.alerts.delivery.dispatcher import build_notifiers
 from monitor.alerts.notifiers import (
     AlertmanagerNotifier,
     EmailNotifier,
@@ -14,7 +15,6 @@ from monitor.alerts.notifiers import (
     TeamsNotifier,
     WebhookNotifier,
 )
-from monitor.notifications import build_notifiers
 from monitor.rules.loader import load_rules
 
 RULES = """\

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.alerts.dispatcher import scrub
+from monitor.alerts.delivery.dispatcher import scrub
 from monitor.alerts.notifiers.alertmanager import AlertmanagerNotifier
 from monitor.alerts.notifiers.email import EmailNotifier
 from monitor.alerts.notifiers.pagerduty import PagerDutyNotifier

@@ -27,13 +27,16 @@ import traceback
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
+from monitor import plugins
 from monitor.alerts.notifiers.base import Notification, Notifier
 from monitor.errors import NotifierError
-
-if TYPE_CHECKING:
-    from monitor.settings import Settings
+from monitor.retry import backoff_seconds
+from monitor.rules.schema import RuleSet
+from monitor.settings import Settings
+from monitor.store.outbox import OutboxQueue
+from monitor.store.repository import Store
 
 __all__ = [
     "DispatchReport",
@@ -41,6 +44,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxStore",
     "RetryPolicy",
+    "build_notifiers",
     "next_attempt",
     "scrub",
 ]
@@ -117,23 +121,13 @@ def next_attempt(
     if now >= deadline:
         return None
     cap = policy.max_delay.total_seconds()
-    delay = _backoff_seconds(policy, attempts)
+    delay = backoff_seconds(attempts, policy.initial.total_seconds(), cap, policy.factor)
     if policy.jitter:
         delay *= (rng or random.Random()).uniform(1 - policy.jitter, 1 + policy.jitter)
     delay = min(delay, cap)
     if retry_after is not None and retry_after > 0:
         delay = max(delay, min(retry_after, cap))
     return min(now + timedelta(seconds=delay), deadline)
-
-
-def _backoff_seconds(policy: RetryPolicy, attempts: int) -> float:
-    initial = policy.initial.total_seconds()
-    cap = policy.max_delay.total_seconds()
-    exponent = max(attempts - 1, 0)
-    # Compare logarithms first: factor ** exponent overflows long before attempts run out.
-    if policy.factor > 1 and exponent * math.log(policy.factor) >= math.log(cap / initial):
-        return cap
-    return min(initial * policy.factor**exponent, cap)
 
 
 class OutboxEntry(Protocol):
@@ -214,7 +208,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        store: Any,
+        store: Store | OutboxStore,
         notifiers: Mapping[str, Notifier],
         policy: RetryPolicy | None = None,
         lease: timedelta = timedelta(minutes=2),
@@ -323,14 +317,9 @@ class Dispatcher:
         return "retried"
 
 
-def _queue(store: Any) -> OutboxStore:
+def _queue(store: Store | OutboxStore) -> OutboxStore:
     """The outbox of ``store``: a ``Store`` is wrapped in an ``OutboxQueue``."""
-    if all(hasattr(store, n) for n in ("claim", "mark_delivered", "mark_failed")):
-        return store  # type: ignore[no-any-return]
-    # Imported here: the alerts package must not load SQLAlchemy on import.
-    from monitor.store.outbox import OutboxQueue
-
-    return OutboxQueue(store)
+    return OutboxQueue(store) if isinstance(store, Store) else store
 
 
 def _not_configured(name: str, notifiers: Mapping[str, Notifier]) -> NotifierError:
@@ -351,3 +340,13 @@ def _scrubbed(error: str, notifier: Notifier | None) -> str:
         logger.debug("secrets() of a notifier raised", exc_info=True)
         return "the notifier failed (its message was withheld: listing its secrets failed)"
     return scrub(error, secrets)
+
+
+def build_notifiers(rules: RuleSet) -> dict[str, Notifier]:
+    """One notifier instance per ``notifiers:`` entry of the rules."""
+    built: dict[str, Notifier] = {}
+    for name, spec in rules.notifiers.items():
+        # mypy rejects abstract classes as type[T] arguments; load() only checks subclasses.
+        cls = plugins.load(plugins.NOTIFIERS, spec.type, Notifier)  # type: ignore[type-abstract]
+        built[name] = cls(spec.config)
+    return built

@@ -1,11 +1,17 @@
-"""A monitor's rule spec as the options of the pure core, checked against its reference."""
+"""A monitor's rule spec as the options of the analysis, checked against its reference.
+
+The rules speak the operator's words (``drift:``, ``quality:``, ``columns:``);
+the analysis takes plain option values. This is the one place that
+translates between them.
+"""
 
 from __future__ import annotations
 
-from monitor.compare import ColumnDriftOptions, DriftOptions
+from monitor.analysis.comparison import ColumnDriftOptions, DriftOptions
+from monitor.analysis.freshness import VolumeOptions
+from monitor.analysis.quality import QualityOptions
 from monitor.errors import ProfileError
 from monitor.profiles import Profile
-from monitor.quality import QualityOptions
 from monitor.rules.schema import MonitorSpec
 
 __all__ = [
@@ -14,6 +20,7 @@ __all__ = [
     "drift_options",
     "profile_exclusions",
     "quality_options",
+    "volume_options",
 ]
 
 
@@ -59,6 +66,15 @@ def quality_options(spec: MonitorSpec) -> QualityOptions:
                                  else quality.type_mismatch_share.max),
         min_rows=quality.min_rows,
     )
+
+
+def volume_options(spec: MonitorSpec) -> VolumeOptions | None:
+    """The ``quality.volume`` block as VolumeOptions (None when not set)."""
+    volume = spec.quality.volume
+    if volume is None:
+        return None
+    return VolumeOptions(min_ratio=volume.min, max_ratio=volume.max, expected=volume.expected,
+                         history=volume.history)
 
 
 def profile_exclusions(spec: MonitorSpec) -> list[str]:

@@ -14,30 +14,28 @@ import json
 import threading
 from pathlib import Path
 
+from monitor.cli.exit_status import EXIT_FINDINGS, EXIT_OK
 from monitor.errors import MonitorError, ProfileError
-from monitor.profiles import Profile, ProfileBuilder, build_profile
+from monitor.profiles import Profile, ProfileBuilder
 from monitor.settings import Settings
-from monitor.sources.files import FileSource
+from monitor.sources.files import FileSource, profile_file
 
 __all__ = ["cmd_compare"]
-
-EXIT_OK, EXIT_FINDINGS = 0, 1
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     """Compare two data sets; exit 1 when something drifted or a check failed."""
     # The statistics (scipy) take a second to import; the profiles need none of it, so
     # import them on the side while the reference is read.
-    warm = threading.Thread(target=importlib.import_module, args=("monitor.report",),
+    warm = threading.Thread(target=importlib.import_module, args=("monitor.analysis",),
                             daemon=True)
     warm.start()
     reference = _load_reference(args, settings)
     warm.join()
-    from monitor.compare import DriftOptions, compare
-    from monitor.quality import QualityOptions
+    from monitor.analysis import DriftOptions, QualityOptions, compare
     from monitor.report import render_html, render_json, render_table
 
-    current_source = FileSource(FileSource.Config(path=args.current))  # type: ignore[call-arg]
+    current_source = FileSource(FileSource.Config(type="file", path=args.current))
     builder = ProfileBuilder(reference=reference, exclude=args.exclude)
     for chunk in current_source.read():
         builder.update(chunk)
@@ -59,8 +57,7 @@ def _load_reference(args: argparse.Namespace, settings: Settings) -> Profile:
     if path.exists() and path.suffix == ".json" and _is_profile_json(path):
         return Profile.from_dict(json.loads(path.read_text()))
     if path.exists() or any(ch in args.reference for ch in "/\\*?") or path.suffix:
-        source = FileSource(FileSource.Config(path=str(path)))  # type: ignore[call-arg]
-        return build_profile(source.read(), categorical=args.categorical, exclude=args.exclude)
+        return profile_file(path, categorical=args.categorical, exclude=args.exclude)
     from monitor.store import open_store  # only for a stored profile's name
 
     store = open_store(settings.database_url)

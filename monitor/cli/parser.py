@@ -1,29 +1,15 @@
-"""The ``monitor`` command line: parse, call, and map errors to exit statuses.
-
-Exit statuses: 0 fine, 1 drift / firing alerts / invalid rules, 2 bad input
-(a missing file, an unreadable source, an unreachable database...). Every
-error is one line on stderr that names the thing and what to do.
-"""
+"""The ``monitor`` argument parser: every command, its arguments and its ``--help`` text."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from monitor import __version__
-from monitor.errors import MonitorError, RulesInvalid
-from monitor.logs import Redactor, configure_logging
-from monitor.settings import Settings
+from monitor.times import parse_time
 
-__all__ = ["build_parser", "main"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+__all__ = ["build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,51 +111,7 @@ def _column_flags(parser: argparse.ArgumentParser) -> None:
 
 def _time(text: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_time(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"'{text}' is not an ISO time such as 2026-11-24T10:00:00Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {
-        "database_url": args.database_url,
-        "log_format": args.log_format,
-        "log_level": args.log_level,
-        "http": getattr(args, "http", None),
-    }
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        settings = _settings(args)
-    except ValidationError as exc:
-        for error in exc.errors():
-            print(f"monitor: error: {error['msg']}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    default_level = "INFO" if args.command == "run" else "WARNING"
-    configure_logging(settings.log_format, settings.log_level or default_level,
-                      Redactor.from_environment(os.environ))
-    if args.command == "compare":  # light: no database, HTTP client or scheduler imports
-        from monitor import commands_compare as module
-    else:
-        from monitor import commands, commands_alerts  # late: keeps `monitor --help` fast
-
-        module = commands_alerts if args.command in ("silence", "alerts") else commands
-    handler = getattr(module, f"cmd_{args.command}")
-    try:
-        return int(handler(args, settings))
-    except RulesInvalid as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-        return EXIT_FINDINGS if args.command == "validate" else EXIT_BAD_INPUT
-    except MonitorError as exc:
-        print(f"monitor: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130
-

@@ -1,9 +1,16 @@
-"""Records: the plain values the store takes in and hands out.
+"""Records: the plain values that pass between the layers of one run.
 
-The repository speaks only in these frozen dataclasses; ORM rows never leave
-``monitor.store``. ``New*`` records are what a caller writes, the others are
-what it reads back (with database ids). Every datetime is timezone-aware UTC;
-floats that were NaN or infinite come back as ``None``.
+A source reports what its read counted (``ReadStats``); the analysis turns a
+window into result rows (``NewResult``); alert evaluation yields alert states
+and outbox rows (``AlertStateRecord``, ``NewNotification``); the store takes
+all of them in and hands them back with database ids (``RunRecord``,
+``OutboxMessage``, ...). They live here, below every layer, so that the pure
+analysis and alert logic can produce them without importing the database.
+ORM rows never leave ``monitor.store``.
+
+``New*`` records are what a caller writes, the others what it reads back.
+Every datetime is timezone-aware UTC; floats that were NaN or infinite come
+back from the store as ``None``.
 """
 
 from __future__ import annotations
@@ -14,19 +21,32 @@ from typing import Any, Final
 
 __all__ = [
     "ALERT_STATES",
+    "FINISHED_RUN_STATUSES",
+    "OUTBOX_STAGES",
     "RUN_STATUSES",
     "AlertStateRecord",
     "NewNotification",
     "NewResult",
     "NewRun",
+    "NewSilence",
     "OutboxMessage",
+    "ReadStats",
     "ResultRecord",
     "RunRecord",
+    "SilenceRecord",
     "StoredProfile",
 ]
 
 RUN_STATUSES: Final = ("ok", "failed", "no_data")
-"""Values of ``runs.status``; ``ok`` and ``no_data`` close a window for good."""
+"""Values of ``runs.status``."""
+
+FINISHED_RUN_STATUSES: Final = ("ok", "no_data")
+"""Statuses that close a window for good: the watermark moves past it, it never runs again.
+A ``failed`` window is tried again."""
+
+OUTBOX_STAGES: Final = ("pending", "retrying", "dead", "delivered")
+"""Where an outbox message stands: pending (never tried), retrying (tried, failed, will try
+again), dead (given up), delivered."""
 
 ALERT_STATES: Final = ("inactive", "pending", "firing")
 """Values of ``alert_states.state``."""
@@ -167,3 +187,83 @@ class OutboxMessage:
     delivered_at: datetime | None
     dead_at: datetime | None
     last_error: str | None
+
+    @property
+    def stage(self) -> str:
+        """One of ``OUTBOX_STAGES``."""
+        if self.delivered_at is not None:
+            return "delivered"
+        if self.dead_at is not None:
+            return "dead"
+        return "retrying" if self.attempts > 0 else "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class NewSilence:
+    """A silence to store: alerts matching ``alert`` (and the other fields given) send nothing.
+
+    ``alert``, ``monitor`` and ``segment`` may be shell-style patterns
+    (``feature-*``, ``*``); None matches everything.
+    """
+
+    alert: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    monitor: str | None = None
+    segment: str | None = None
+    severity: str | None = None
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SilenceRecord(NewSilence):
+    """A stored silence; ``expired_at`` is set when an operator ended it early."""
+
+    id: int
+    expired_at: datetime | None = None
+
+    @property
+    def ended_at(self) -> datetime:
+        """When the silence stops (or stopped) muting."""
+        return min(self.ends_at, self.expired_at) if self.expired_at else self.ends_at
+
+    def active(self, now: datetime) -> bool:
+        """Whether the silence mutes alerts at ``now``."""
+        return self.starts_at <= now < self.ended_at
+
+
+@dataclass(frozen=True, slots=True)
+class ReadStats:
+    """What a source saw while reading one window, beyond the rows it kept.
+
+    Nothing is dropped silently: the run stores these counts as results
+    (``monitor.analysis.freshness.read_results``).
+
+    Attributes:
+        rows: rows kept (inside the window).
+        outside_window: rows read but left out: their timestamp is outside the window.
+        unparseable_timestamps: rows left out: their timestamp is not a time.
+        missing_timestamps: rows left out: their timestamp is null.
+        unreadable_records: records that were not rows (such as a JSON item
+            that is not an object).
+        filtered: True when the source filtered rows itself, so the counts
+            above are known; False when the window was pushed down to the
+            storage (a table's WHERE clause, Parquet statistics) and rows
+            outside it were never read.
+        newest: the latest timestamp seen among the window's rows.
+    """
+
+    rows: int = 0
+    outside_window: int = 0
+    unparseable_timestamps: int = 0
+    missing_timestamps: int = 0
+    unreadable_records: int = 0
+    filtered: bool = False
+    newest: datetime | None = None
+
+    @property
+    def left_out(self) -> int:
+        """Rows read but not kept, for any reason."""
+        return self.outside_window + self.unparseable_timestamps + self.missing_timestamps

@@ -1,4 +1,4 @@
-"""One window of one monitor: source → profile → compare → alerts → store, once.
+"""One window of one monitor: reference → source → analysis → alerts → store, exactly once.
 
 The runner is the only place where the pure core meets I/O. A run either
 stores its results, alert states and outbox rows in one transaction, or
@@ -13,34 +13,33 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from monitor.alerts.evaluate import Evaluation, evaluate_alerts
-from monitor.analysis import labelled_window, results_of, with_labels
-from monitor.compare import Comparison
+from monitor.analysis import Comparison, results_of
+from monitor.daemon.collect import collect_labels, collect_window
+from monitor.daemon.logs import bind_run
+from monitor.daemon.references import ReferenceResolver
 from monitor.errors import MonitorError
-from monitor.logs import bind_run
-from monitor.references import ReferenceResolver
+from monitor.records import FINISHED_RUN_STATUSES, NewRun, RunRecord
+from monitor.retry import backoff_seconds
 from monitor.rules.schema import MonitorSpec
 from monitor.settings import Settings
 from monitor.sources.base import open_source
-from monitor.sources.collect import collect_window
 from monitor.store.alerting import active_silences
 from monitor.store.leases import LeaseKeeper, Leases, process_owner
-from monitor.store.records import NewRun, RunRecord
 from monitor.store.repository import Store
+from monitor.times import utc_now
 from monitor.windows import Window, due_windows, latest_complete_window
 
-__all__ = ["Interrupted", "RunOutcome", "Runner", "until_stopped"]
+__all__ = ["Interrupted", "RunOutcome", "Runner", "retry_backoff", "until_stopped"]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=30)
-FINISHED_STATUSES = ("ok", "no_data")
-"""Statuses that close a window for good (the others are run again)."""
 T = TypeVar("T")
 
 
@@ -70,12 +69,8 @@ def retry_backoff(attempts: int, window: timedelta = RETRY_MAX) -> timedelta:
     300.0
     """
     cap = min(RETRY_MAX, max(RETRY_FIRST, window))
-    return min(RETRY_FIRST * 2 ** max(0, attempts - 1), cap)
-
-
-def utc_now() -> datetime:
-    """The current time in UTC (the default clock)."""
-    return datetime.now(UTC)
+    return timedelta(seconds=backoff_seconds(attempts, RETRY_FIRST.total_seconds(),
+                                             cap.total_seconds()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +131,7 @@ class Runner:
         """The due windows, and the failed runs among the recent ones, from one query."""
         recent = self.store.runs(spec.name, limit=max(48, 2 * limit))
         runs = {Window(r.window_start, r.window_end): r for r in recent}
-        finished = [w for w, r in runs.items() if r.status in FINISHED_STATUSES]
+        finished = [w for w, r in runs.items() if r.status in FINISHED_RUN_STATUSES]
         failed = {w: r for w, r in runs.items() if r.status == "failed"}
         due = due_windows(self.clock(), spec.window, spec.delay, finished=finished,
                           tried=runs, limit=limit)
@@ -239,24 +234,19 @@ class Runner:
         return RunOutcome(spec.name, window, "leased", error=f"being run by {owner}")
 
     def _process(self, spec: MonitorSpec, window: Window, started_at: datetime) -> RunOutcome:
+        """One window, top to bottom: reference → source → analysis → alerts → store."""
         reference = self.references.resolve(spec)
         source = open_source(spec.source.config, base_dir=spec.origin.parent)
         analysis = collect_window(spec, reference.profile, source, window, now=self.clock(),
                                   history=self._history(spec, window),
                                   previous=self._previous(spec, window),
                                   wrap=lambda chunks: until_stopped(chunks, self.stop))
-        if spec.labels is not None:  # model metrics of the window whose labels are in now
-            earlier = labelled_window(spec, window)
-            base = spec.origin.parent
-            analysis = with_labels(
-                analysis, spec, earlier,
-                open_source(spec.source.config, base_dir=base).read(earlier.start, earlier.end),
-                open_source(spec.labels.source.config, base_dir=base).read(earlier.start,
-                                                                           window.end))
+        if spec.labels is not None:
+            analysis = collect_labels(spec, analysis, window)
+        now = self.clock()
+        evaluation = evaluate_alerts(spec, window, analysis, self.store.alert_states(spec.name),
+                                     now, silences=active_silences(self.store, now))
         status = "ok" if analysis.rows > 0 else "no_data"
-        previous, now = self.store.alert_states(spec.name), self.clock()
-        evaluation = evaluate_alerts(spec, window, analysis, previous, now,
-                                     silences=active_silences(self.store, now))
         comparison = analysis.comparison
         run = NewRun(
             monitor=spec.name, window_start=window.start, window_end=window.end,
@@ -281,7 +271,7 @@ class Runner:
         """The window just before this one and its stored row count, if it was processed."""
         before = Window(window.start - spec.window, window.start)
         run = self.store.get_run(spec.name, before.start, before.end)
-        if run is None or run.status not in ("ok", "no_data"):
+        if run is None or run.status not in FINISHED_RUN_STATUSES:
             return None
         return before, run.current_rows or 0
 
@@ -292,7 +282,7 @@ class Runner:
             return []
         runs = self.store.runs(spec.name, limit=4 * volume.history + 8)
         return [run.current_rows or 0 for run in runs
-                if run.status in ("ok", "no_data") and run.window_end <= window.start]
+                if run.status in FINISHED_RUN_STATUSES and run.window_end <= window.start]
 
     def _fail(
         self, spec: MonitorSpec, window: Window, started_at: datetime, error: str

@@ -15,11 +15,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from monitor.daemon.runner import RunOutcome
 from monitor.errors import MonitorError
-from monitor.runner import RunOutcome
+from monitor.records import FINISHED_RUN_STATUSES, OUTBOX_STAGES
 from monitor.store import Store
 from monitor.store.alerting import alert_state_counts
-from monitor.store.outbox import STAGES, OutboxQueue
+from monitor.store.outbox import OutboxQueue
 
 __all__ = ["MAX_COLUMN_SERIES", "Metrics", "StoreCollector"]
 
@@ -78,7 +79,7 @@ class Metrics:
             return
         self.run_seconds.labels(outcome.monitor).observe(outcome.seconds)
         self.rows.labels(outcome.monitor).inc(outcome.rows)
-        if outcome.status in ("ok", "no_data"):
+        if outcome.status in FINISHED_RUN_STATUSES:
             self.last_window_end.labels(outcome.monitor).set(outcome.window.end.timestamp())
         if outcome.comparison is not None and outcome.status == "ok":
             self.drift_share.labels(outcome.monitor).set(outcome.comparison.drift_share)
@@ -132,7 +133,7 @@ class StoreCollector(Collector):
                                    "message not delivered yet", labels=["notifier"])
         now = self.clock()
         for notifier, stages in backlog.items():
-            for stage in STAGES:
+            for stage in OUTBOX_STAGES:
                 messages.add_metric([notifier, stage], getattr(stages, stage))
             if stages.oldest_waiting is not None:
                 oldest.add_metric([notifier], (now - stages.oldest_waiting).total_seconds())

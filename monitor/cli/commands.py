@@ -1,7 +1,10 @@
-"""What each ``monitor`` command does, once its arguments are parsed.
+"""What the rule and database commands do, once their arguments are parsed.
 
-Each ``cmd_<name>(args, settings)`` returns the exit status; errors are
-raised as ``MonitorError`` and turned into one stderr line by ``cli.main``.
+``validate``, ``profile``, ``check``, ``backfill``, ``run``, ``history`` and
+``db``: each ``cmd_<name>(args, settings)`` returns the exit status; errors
+are raised as ``MonitorError`` and turned into one stderr line by
+``cli.app.main``. ``compare`` and the alerting commands have modules of their
+own.
 """
 
 from __future__ import annotations
@@ -10,33 +13,34 @@ import argparse
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.alerts.dispatcher import Dispatcher, DispatchReport, RetryPolicy
-from monitor.commands_compare import cmd_compare  # re-exported: `monitor compare`
+from monitor.alerts.delivery.dispatcher import (
+    Dispatcher,
+    DispatchReport,
+    RetryPolicy,
+    build_notifiers,
+)
+from monitor.cli.exit_status import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
+from monitor.cli.render import outcome_line, print_outcome, run_json, run_lines, terminal_time
+from monitor.daemon.runner import Runner, RunOutcome
 from monitor.errors import MonitorError
-from monitor.notifications import build_notifiers
 from monitor.profiles import build_profile
-from monitor.references import profile_file
-from monitor.report import render_table
 from monitor.rules.loader import load_rules
 from monitor.rules.schema import MonitorSpec, RuleSet
-from monitor.runner import Runner, RunOutcome, utc_now
 from monitor.settings import Settings
+from monitor.sources.files import profile_file
 from monitor.sources.sql import SqlSource
 from monitor.store import Store, current_revision, open_store, upgrade
 from monitor.store.engine import create_store_engine, describe
-from monitor.store.records import RunRecord
+from monitor.store.outbox import OutboxQueue
+from monitor.times import utc_now
 from monitor.windows import Window, align
 
 __all__ = [
-    "cmd_backfill", "cmd_check", "cmd_compare", "cmd_db", "cmd_history", "cmd_profile",
-    "cmd_run", "cmd_validate",
+    "cmd_backfill", "cmd_check", "cmd_db", "cmd_history", "cmd_profile", "cmd_run",
+    "cmd_validate",
 ]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _rules(paths: Sequence[str], settings: Settings) -> RuleSet:
@@ -78,7 +82,7 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.database_url)
     try:
         stored = store.save_profile(args.name, profile.to_dict(), profile.content_hash(),
-                                    profile.rows, datetime.now(UTC))
+                                    profile.rows, utc_now())
     finally:
         store.close()
     print(f"stored profile '{stored.name}' version {stored.version} of {origin} "
@@ -96,7 +100,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         runner = Runner(store)
         outcomes = [runner.run_window(spec, runner.latest_window(spec)) for spec in specs]
         for outcome, spec in zip(outcomes, specs, strict=True):
-            _print_outcome(outcome, spec)
+            print_outcome(outcome, spec)
         _dispatch(store, rules, settings)
         return _exit_status(store, outcomes)
     finally:
@@ -108,8 +112,8 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     rules = _rules(args.paths, settings)
     (spec,) = _select(rules, args.monitor)
     if args.end <= args.start:
-        raise MonitorError(f"--to ({args.end:%Y-%m-%dT%H:%M:%SZ}) must be after --from "
-                           f"({args.start:%Y-%m-%dT%H:%M:%SZ})")
+        raise MonitorError(f"--to ({terminal_time(args.end)}) must be after --from "
+                           f"({terminal_time(args.start)})")
     store = open_store(settings.database_url)
     try:
         runner = Runner(store)
@@ -124,7 +128,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         outcomes = []
         for window in windows:  # in order; stop where one fails, so none is passed over
             outcomes.append(runner.run_window(spec, window))
-            print(_outcome_line(outcomes[-1]), flush=True)
+            print(outcome_line(outcomes[-1]), flush=True)
             if outcomes[-1].status in Runner.STOP_STATUSES:
                 left = len(windows) - len(outcomes)
                 if left:
@@ -139,7 +143,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the daemon until SIGTERM or SIGINT."""
-    from monitor.scheduler import Daemon  # late: APScheduler is only needed here
+    from monitor.daemon.scheduler import Daemon  # late: APScheduler is only needed here
 
     return Daemon(settings, list(args.paths) or [settings.rules]).run()
 
@@ -150,19 +154,12 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     try:
         runs = store.runs(args.monitor, limit=args.limit)
         if args.format == "json":
-            out = [_run_json(store, run) for run in runs]
-            print(json.dumps(out, indent=2))
+            print(json.dumps([run_json(run, store.results(run.id)) for run in runs], indent=2))
             return EXIT_OK
         if not runs:
             print("no runs stored yet" + (f" for '{args.monitor}'" if args.monitor else ""))
             return EXIT_OK
-        print(f"{'id':>5}  {'monitor':<20} {'window start':<20} {'window end':<20} "
-              f"{'status':<8} {'rows':>8} {'drift':>6}  error")
-        for run in runs:
-            share = "-" if run.drift_share is None else f"{run.drift_share:.0%}"
-            print(f"{run.id:>5}  {run.monitor[:20]:<20} {_iso(run.window_start):<20} "
-                  f"{_iso(run.window_end):<20} {run.status:<8} {run.current_rows or 0:>8} "
-                  f"{share:>6}  {run.error or ''}")
+        print("\n".join(run_lines(runs)))
         return EXIT_OK
     finally:
         store.close()
@@ -197,7 +194,7 @@ def _dispatch(store: Store, rules: RuleSet, settings: Settings) -> DispatchRepor
     dispatcher = Dispatcher(store, build_notifiers(rules), clock=utc_now,
                             policy=RetryPolicy.from_settings(settings))
     report = dispatcher.dispatch(utc_now())
-    pending = store.outbox(pending_only=True)
+    pending = OutboxQueue(store).messages(stages=("pending", "retrying"))
     if report.delivered or pending:
         line = f"notifications: {report.delivered} delivered"
         if pending:
@@ -216,52 +213,7 @@ def _exit_status(store: Store, outcomes: Sequence[RunOutcome]) -> int:
         for state in store.alert_states(monitor).values() if state.state == "firing"
     )
     for key, since in firing:
-        print(f"FIRING {key} since {_iso(since)}")
+        print(f"FIRING {key} since {terminal_time(since)}")
     if any(o.status == "failed" for o in outcomes):
         return EXIT_BAD_INPUT
     return EXIT_FINDINGS if firing else EXIT_OK
-
-
-def _print_outcome(outcome: RunOutcome, spec: MonitorSpec) -> None:
-    print(_outcome_line(outcome))
-    if outcome.comparison is not None and outcome.status == "ok":
-        print(render_table(outcome.comparison, _reference_label(spec), str(outcome.window)))
-    for alert, status in outcome.transitions:
-        print(f"alert {alert}: now {status}")
-    print()
-
-
-def _outcome_line(outcome: RunOutcome) -> str:
-    head = f"{outcome.monitor} {outcome.window}: "
-    if outcome.status == "skipped":
-        return head + f"already processed (run {outcome.run_id}); see `monitor history`"
-    if outcome.status == "failed":
-        return head + f"FAILED: {outcome.error}"
-    if outcome.status == "no_data":
-        return head + "no rows in this window"
-    if outcome.status in ("leased", "interrupted"):
-        return head + f"not run here: {outcome.error or outcome.status}"
-    comparison = outcome.comparison
-    assert comparison is not None
-    drifted = sum(c.drifted for c in comparison.columns)
-    return (head + f"{outcome.rows} rows, {drifted} of {len(comparison.columns)} columns "
-            f"drifted, {len(outcome.quality_failed)} quality checks failed")
-
-
-def _reference_label(spec: MonitorSpec) -> str:
-    ref = spec.reference
-    return ref.path or f"{ref.profile}" + (f" v{ref.version}" if ref.version else "")
-
-
-def _run_json(store: Store, run: RunRecord) -> dict[str, object]:
-    data: dict[str, object] = {"id": run.id}
-    data.update((k, _iso(v) if isinstance(v, datetime) else v) for k, v in asdict(run).items())
-    data["results"] = [{k: v for k, v in asdict(r).items() if k != "run_id"}
-                       for r in store.results(run.id)]
-    return data
-
-
-def _iso(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -11,11 +11,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
+
+from monitor.times import format_time
 
 __all__ = ["HttpServer"]
 
@@ -69,7 +71,8 @@ class HttpServer:
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
-            return self._metrics(environ, start_response)
+            metrics: Iterable[bytes] = self._metrics(environ, start_response)
+            return metrics
         page = self._pages.get(path)
         if page is None:
             known = ", ".join([*self._pages, "/metrics"])
@@ -93,5 +96,5 @@ def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any])
 def _jsonable(value: object) -> str:
     """Times as ISO-8601 UTC with a Z; anything else as its text."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return format_time(value)
     return str(value)

@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.analysis.quality import QualityOptions, QualityResult, check_quality
 from monitor.errors import ProfileError
 from monitor.profiles import ColumnProfile, Profile
-from monitor.quality import QualityOptions, QualityResult, check_quality
 from monitor.stats import (
     AUTO,
     CORRECTIONS,
@@ -144,7 +144,7 @@ class ColumnDrift:
     missing_share: float = 0.0
 
     def stats(self) -> dict[str, float]:
-        """The column's numbers as alert metrics (see ``monitor.analysis.COLUMN_STATS``)."""
+        """The column's numbers as alert metrics (see ``monitor.analysis.window.COLUMN_STATS``)."""
         return {
             "statistic": self.statistic,
             "p_value": math.nan if self.p_value is None else self.p_value,
@@ -215,7 +215,7 @@ class Comparison:
         }
 
     def metrics(self) -> dict[str, float]:
-        """Numbers for alert expressions (names in ``monitor.analysis``)."""
+        """Numbers for alert expressions (names in ``monitor.analysis.window``)."""
         out = {
             "drift_share": self.drift_share,
             "drifted_columns": float(len(self.drifted_columns)),

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from monitor.analysis.options import check_columns, column_kinds, profile_exclusions
 from monitor.errors import ProfileError, SourceError
-from monitor.options import check_columns, column_kinds, profile_exclusions
-from monitor.profiles import Profile, build_profile
+from monitor.profiles import Profile
 from monitor.rules.schema import MonitorSpec
-from monitor.sources.files import FileSource
+from monitor.sources.files import profile_file
 from monitor.store.repository import Store
 
-__all__ = ["Reference", "ReferenceResolver", "profile_file"]
+__all__ = ["Reference", "ReferenceResolver"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +30,6 @@ class Reference:
     name: str
     version: int
     profile: Profile
-
-
-def profile_file(
-    path: Path, *, categorical: list[str], exclude: list[str], fmt: str = "auto",
-    kinds: dict[str, str] | None = None, segments: list[str] | None = None,
-) -> Profile:
-    """Profile a CSV, Parquet or JSONL file (or glob), chunk by chunk."""
-    source = FileSource(FileSource.Config(path=str(path), format=fmt))  # type: ignore[arg-type]
-    return build_profile(source.read(), categorical=categorical, exclude=exclude, kinds=kinds,
-                         segments=segments or ())
 
 
 class ReferenceResolver:

@@ -4,7 +4,8 @@ These checks look at what profiles cannot: how many rows a window holds
 against the expected rate, how old the newest row is when the run happens,
 and the rows the source read but left out. They return ``QualityResult``
 values that join a run's data-quality results (so ``failed_quality_checks``
-counts them). Pure: the runner passes the numbers, the time and the history.
+counts them). Pure: the runner asks the source and passes the numbers, the
+time and the history in (``window.with_read_checks``).
 
 - ``volume_ratio``: rows over the expected rows of a window (``expected``,
   or the median of the last ``history`` windows processed before it; not
@@ -31,8 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.quality import QualityResult
-from monitor.sources.readstats import ReadStats
+from monitor.analysis.quality import QualityResult
+from monitor.records import ReadStats
 
 __all__ = [
     "MIN_HISTORY",

@@ -36,20 +36,20 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
 
-from monitor.alerts.dispatcher import Dispatcher, RetryPolicy
+from monitor.alerts.delivery.dispatcher import Dispatcher, RetryPolicy, build_notifiers
+from monitor.alerts.delivery.resend import AlertmanagerResender
 from monitor.alerts.notifiers.base import Notifier
-from monitor.alerts.resend import AlertmanagerResender
+from monitor.daemon.logs import mask_secrets
+from monitor.daemon.metrics import Metrics, StoreCollector
+from monitor.daemon.runner import Runner
+from monitor.daemon.server import HttpServer
+from monitor.daemon.status import monitor_status
 from monitor.errors import MonitorError, RulesInvalid
-from monitor.logs import mask_secrets
-from monitor.metrics import Metrics, StoreCollector
-from monitor.notifications import build_notifiers
 from monitor.rules.loader import load_rules, rule_files
 from monitor.rules.schema import MonitorSpec, RuleSet
-from monitor.runner import Runner, utc_now
-from monitor.server import HttpServer
 from monitor.settings import Settings
-from monitor.status import monitor_status
 from monitor.store import Store, open_store
+from monitor.times import utc_now
 from monitor.windows import EPOCH
 
 __all__ = ["Daemon", "trigger_for"]

@@ -25,16 +25,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from monitor.alerts.notifiers.alertmanager import AlertmanagerNotifier
 from monitor.alerts.notifiers.base import Notification, Notifier
 from monitor.alerts.notifiers.render import identity_labels
 from monitor.errors import NotifierError
-
-if TYPE_CHECKING:
-    from monitor.store.records import AlertStateRecord, OutboxMessage
-    from monitor.store.repository import Store
+from monitor.records import AlertStateRecord, OutboxMessage
+from monitor.store.outbox import OutboxQueue
+from monitor.store.repository import Store
 
 __all__ = ["AlertmanagerResender", "ResendReport", "resend_firing"]
 
@@ -62,8 +60,6 @@ class AlertmanagerResender:
     """
 
     def __init__(self, store: Store) -> None:
-        from monitor.store.outbox import OutboxQueue  # the alerts package loads no SQL on import
-
         self._store = store
         self._queue = OutboxQueue(store)
         self._read_up_to: dict[str, int] = {}

@@ -1,6 +1,6 @@
 """Outbox rows for a run's alert messages: one per message and notifier, fully dressed.
 
-A message (``alerts.routing.Message``) says which alert instance changed and
+A message (``alerts.messages.Message``) says which alert instance changed and
 how; this module writes what receivers read: the summary, the drifted
 columns, the labels that identify the alert and its rendered annotations.
 Each row's idempotency key is derived from the instance, the status, the
@@ -12,21 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from monitor import plugins
-from monitor.alerts.notifiers.base import Notifier
-from monitor.alerts.payload import build_payload, format_time, idempotency_key
-from monitor.compare import Comparison
-from monitor.rules.schema import MonitorSpec, RuleSet
-from monitor.store.records import NewNotification
+from monitor.alerts.messages import Message
+from monitor.alerts.payload import build_payload, idempotency_key
+from monitor.analysis.comparison import Comparison
+from monitor.analysis.window import Analysis
+from monitor.records import NewNotification
+from monitor.rules.schema import MonitorSpec
+from monitor.times import format_time
 from monitor.windows import Window
 
-if TYPE_CHECKING:
-    from monitor.alerts.routing import Message
-    from monitor.analysis import Analysis
-
-__all__ = ["build_notifiers", "details", "notifications_for", "summary", "top_columns"]
+__all__ = ["details", "notifications_for", "summary", "top_columns"]
 
 TOP_COLUMNS = 5
 """Drifted columns named by ``{{ top_columns }}`` and in the summary."""
@@ -102,7 +99,7 @@ def _content(spec: MonitorSpec, window: Window, message: Message, analysis: Anal
              error: str | None) -> dict[str, Any]:
     scope = analysis
     if message.segment is not None and analysis is not None:
-        scope = (getattr(analysis, "segments", None) or {}).get(message.segment)
+        scope = analysis.segments.get(message.segment)
     comparison = scope.comparison if scope is not None and scope.rows > 0 else None
     listed = details(comparison) if comparison is not None else []
     generated = _summary(spec, message, scope, comparison, error)
@@ -139,12 +136,3 @@ def _summary(spec: MonitorSpec, message: Message, scope: Analysis | None,
             return f"no data: {where} has {rows} rows, below min_rows {low}"
         return f"no data: {where} has no rows"
     return summary(comparison) if comparison is not None else f"no data in {where}"
-
-
-def build_notifiers(rules: RuleSet) -> dict[str, Notifier]:
-    """One notifier instance per ``notifiers:`` entry of the rules."""
-    built: dict[str, Notifier] = {}
-    for name, spec in rules.notifiers.items():
-        cls = plugins.load(plugins.NOTIFIERS, spec.type, Notifier)
-        built[name] = cls(spec.config)
-    return built

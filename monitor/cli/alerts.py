@@ -15,30 +15,28 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from monitor.alerts.routing import matches
-from monitor.durations import format_duration, parse_duration
+from monitor.cli.exit_status import EXIT_BAD_INPUT, EXIT_OK
 from monitor.errors import MonitorError
-from monitor.runner import utc_now
+from monitor.records import AlertStateRecord, NewSilence, OutboxMessage, SilenceRecord
+from monitor.report.text import format_table
 from monitor.settings import Settings
-from monitor.store import AlertStateRecord, OutboxMessage, Store, open_store
+from monitor.store import Store, open_store
 from monitor.store.alerting import (
-    NewSilence,
-    SilenceRecord,
     add_silence,
     alert_names,
     expire_silence,
     list_alert_states,
-    outbox_stage_counts,
     silences,
-    undelivered,
 )
+from monitor.store.outbox import OutboxQueue
+from monitor.times import format_duration, format_time, parse_duration, utc_now
 
 __all__ = ["cmd_alerts", "cmd_silence"]
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 def cmd_silence(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,7 +56,9 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     try:
         states = list_alert_states(store, args.monitor, include_inactive=args.all)
         found = silences(store, now, include_ended=args.all)
-        counts, waiting = outbox_stage_counts(store), undelivered(store, args.limit)
+        queue = OutboxQueue(store)
+        counts = queue.stage_counts()
+        waiting = queue.messages(stages=("pending", "retrying", "dead"), limit=args.limit)
     finally:
         store.close()
     if args.format == "json":
@@ -177,7 +177,7 @@ def _print_silences(found: Sequence[SilenceRecord], now: datetime, heading: bool
 def _print_outbox(counts: dict[str, int], waiting: Sequence[OutboxMessage]) -> None:
     print("\nOUTBOX: " + ", ".join(f"{n} {stage}" for stage, n in counts.items()))
     rows = [(str(m.id), m.notifier, str(m.payload.get("monitor", "-")),
-             str(m.payload.get("alert", "-")), str(m.payload.get("status", "-")), _stage(m),
+             str(m.payload.get("alert", "-")), str(m.payload.get("status", "-")), m.stage,
              str(m.attempts), _when(m.dead_at or m.next_attempt_at), m.last_error or "")
             for m in waiting]
     _table(("id", "notifier", "monitor", "alert", "status", "stage", "attempts",
@@ -185,18 +185,8 @@ def _print_outbox(counts: dict[str, int], waiting: Sequence[OutboxMessage]) -> N
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    if not rows:
-        return
-    widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=False)]
-    for row in (header, *rows):
-        cells = [str(v).ljust(w) for v, w in zip(row, widths, strict=True)]
-        print("  ".join(cells).rstrip())
-
-
-def _stage(message: OutboxMessage) -> str:
-    if message.dead_at is not None:
-        return "dead"
-    return "retrying" if message.attempts > 0 else "pending"
+    if rows:
+        print("\n".join(format_table(header, rows, rule=False)))
 
 
 def _silence_status(silence: SilenceRecord, now: datetime) -> str:
@@ -235,7 +225,7 @@ def _message_json(message: OutboxMessage) -> dict[str, Any]:
         "id": message.id, "idempotency_key": message.idempotency_key,
         "notifier": message.notifier, "monitor": payload.get("monitor"),
         "alert": payload.get("alert"), "status": payload.get("status"),
-        "stage": _stage(message), "attempts": message.attempts,
+        "stage": message.stage, "attempts": message.attempts,
         "created_at": _iso(message.created_at), "next_attempt_at": _iso(message.next_attempt_at),
         "dead_at": _iso(message.dead_at), "last_error": message.last_error,
     }
@@ -253,9 +243,7 @@ def _number(value: float | None) -> str:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else format_time(moment, "seconds")
 
 
 def _when(moment: datetime | None) -> str:

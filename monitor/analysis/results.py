@@ -1,0 +1,46 @@
+"""An analysis as the result rows a run stores: one per test, check and metric."""
+
+from __future__ import annotations
+
+from monitor.analysis.comparison import Comparison
+from monitor.analysis.window import Analysis
+from monitor.records import NewResult
+
+__all__ = ["results_of"]
+
+
+def results_of(analysis: Analysis) -> list[NewResult]:
+    """One result row per drift test, quality check, model metric and multivariate test.
+
+    Segments' rows carry their key in ``segment``.
+    """
+    rows = _rows(analysis.comparison, None)
+    for key, segment in analysis.segments.items():
+        rows += _rows(segment.comparison, key)
+    return rows
+
+
+def _rows(comparison: Comparison, segment: str | None) -> list[NewResult]:
+    rows = [
+        NewResult(check="drift", column=c.column, segment=segment, kind=c.kind, method=c.method,
+                  statistic=c.statistic, p_value=c.p_value, threshold=c.threshold,
+                  effect_size=c.effect_size, passed=not c.drifted, drifted=c.drifted)
+        for c in comparison.columns
+    ]
+    rows += [
+        NewResult(check=q.check, column=q.column, segment=segment, threshold=q.threshold,
+                  value=q.value, passed=q.passed)
+        for q in comparison.quality
+    ]
+    rows += [
+        NewResult(check="multivariate", column=None, segment=segment, method=m.method,
+                  statistic=m.statistic, p_value=m.p_value, threshold=m.threshold,
+                  effect_size=m.effect_size, passed=not m.drifted, drifted=m.drifted)
+        for m in comparison.multivariate
+    ]
+    rows += [
+        NewResult(check="performance", column=comparison.prediction, segment=segment,
+                  method=name, value=value)
+        for name, value in comparison.performance.items()
+    ]
+    return rows

@@ -1,0 +1,117 @@
+"""Collecting one window of a monitor: ask its source, hand the answers to the analysis.
+
+``collect_window`` is the runner's read step, the one place where a source
+and the analysis meet. It asks the source for the window's profile computed
+in place (``Source.profile_window``: a table on PostgreSQL or SQLite is
+profiled inside the database) and otherwise streams the rows into
+``analyse``. Then it asks the source what the read itself says (rows left
+out, the newest row's time, rows that landed in the previous window after
+its run) and hands those numbers to ``with_read_checks``. ``collect_labels``
+reads an earlier window's predictions and the labels that came since, for
+the model's metrics.
+
+Monitors with ``segments`` or with labels (``columns.prediction`` and
+``columns.target``) are always profiled from pulled rows: those parts of a
+profile are not computed in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from monitor.analysis import (
+    Analysis,
+    ReadFacts,
+    analyse,
+    analyse_profile,
+    labelled_window,
+    with_labels,
+    with_read_checks,
+)
+from monitor.analysis.options import profile_exclusions
+from monitor.profiles import Profile
+from monitor.rules.schema import MonitorSpec
+from monitor.sources.base import ProfileRequest, Source, open_source
+from monitor.windows import Window
+
+__all__ = ["STALENESS_LOOKBACK", "collect_labels", "collect_window", "profile_request"]
+
+log = logging.getLogger(__name__)
+
+STALENESS_LOOKBACK = 2
+"""Sources without a cheap ``max`` look this many ``max_staleness`` back for the newest row."""
+
+Wrap = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
+
+
+def profile_request(spec: MonitorSpec, reference: Profile) -> ProfileRequest | None:
+    """What to ask a source to profile in place; None when the rows must be read."""
+    columns = spec.columns
+    if spec.segments or (columns.prediction and columns.target):
+        return None
+    return ProfileRequest(reference=reference, exclude=tuple(profile_exclusions(spec)))
+
+
+def collect_window(
+    spec: MonitorSpec,
+    reference: Profile,
+    source: Source,
+    window: Window,
+    *,
+    now: datetime,
+    history: Sequence[int] = (),
+    previous: tuple[Window, int] | None = None,
+    wrap: Wrap = lambda chunks: chunks,
+) -> Analysis:
+    """Profile the window (in place when the source can), compare it, add the read checks.
+
+    Args:
+        history: rows of the windows processed before this one, newest first
+            (for the expected volume).
+        previous: the window just before this one and the rows its run
+            counted, to find rows that arrived after it ran (``late_rows``).
+        wrap: applied to the chunks of pulled rows (the runner stops there).
+    """
+    request = profile_request(spec, reference)
+    current = source.profile_window(window.start, window.end, request) if request else None
+    if current is not None:
+        log.debug("window profiled in place: %d rows", current.rows)
+        analysis = analyse_profile(spec, reference, current)
+    else:
+        analysis = analyse(spec, reference, wrap(source.read(window.start, window.end)))
+    stats = source.read_stats()  # before newest() and count_rows() read again
+    facts = ReadFacts(stats, _newest(spec, source, now), _late(source, previous))
+    return with_read_checks(analysis, spec, facts, history=history, now=now)
+
+
+def collect_labels(spec: MonitorSpec, analysis: Analysis, window: Window) -> Analysis:
+    """The analysis with the model measured on the window whose labels are in by now.
+
+    Reads that earlier window's predictions from the monitor's source and the
+    labels that arrived since from the ``labels:`` source (see
+    ``monitor.analysis.labels``).
+    """
+    assert spec.labels is not None
+    earlier = labelled_window(spec, window)
+    base = spec.origin.parent
+    predictions = open_source(spec.source.config, base_dir=base).read(earlier.start, earlier.end)
+    labels = open_source(spec.labels.source.config, base_dir=base).read(earlier.start, window.end)
+    return with_labels(analysis, spec, earlier, predictions, labels)
+
+
+def _newest(spec: MonitorSpec, source: Source, now: datetime) -> datetime | None:
+    limit = spec.quality.max_staleness
+    if limit is None:
+        return None
+    return source.newest(now, max(limit * STALENESS_LOOKBACK, timedelta(seconds=1)))
+
+
+def _late(source: Source, previous: tuple[Window, int] | None) -> tuple[int | None, int] | None:
+    if previous is None:
+        return None
+    window, counted = previous
+    return source.count_rows(window.start, window.end), counted

@@ -1,0 +1,154 @@
+"""A comparison as text: the table an operator reads in a terminal, and the JSON document.
+
+The table lists each column's test, then the multivariate tests and model
+metrics when there are any, then the failed quality checks. The row builders
+and number formatting here are shared with the HTML page (``report.html``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only: the table helpers serve commands that load no statistics
+    from monitor.analysis import Comparison, QualityResult
+
+__all__ = [
+    "COLUMN_HEADERS",
+    "MULTIVARIATE_HEADERS",
+    "QUALITY_HEADERS",
+    "column_rows",
+    "format_number",
+    "format_table",
+    "headline",
+    "limit_text",
+    "multivariate_rows",
+    "render_json",
+    "render_table",
+]
+
+COLUMN_HEADERS = ("column", "kind", "method", "statistic", "p-value", "threshold", "effect",
+                  "drifted")
+MULTIVARIATE_HEADERS = ("method", "statistic", "p-value", "threshold", "drifted")
+QUALITY_HEADERS = ("check", "column", "value", "limit", "passed")
+
+
+def render_json(comparison: Comparison, reference_source: str, current_source: str) -> str:
+    """The ``monitor compare --format json`` document, indented by 2."""
+    document = comparison.to_dict(reference_source, current_source)
+    return json.dumps(document, indent=2, allow_nan=False)
+
+
+def render_table(comparison: Comparison, reference_source: str, current_source: str) -> str:
+    """A summary an operator reads in a terminal: rows, drift per column, failed checks."""
+    width = max(len(reference_source), len(current_source))
+    lines = [
+        f"Reference  {reference_source:<{width}}  {comparison.reference_rows:>12,} rows",
+        f"Current    {current_source:<{width}}  {comparison.current_rows:>12,} rows",
+        "",
+        headline(comparison),
+    ]
+    if comparison.columns:
+        lines += ["", *format_table(COLUMN_HEADERS, column_rows(comparison))]
+    if comparison.multivariate:
+        lines += ["", "Multivariate (numeric columns together):",
+                  *("  " + line for line in format_table(MULTIVARIATE_HEADERS,
+                                                         multivariate_rows(comparison)))]
+    if comparison.performance:
+        shown = ", ".join(f"{name} {format_number(value)}"
+                          for name, value in comparison.performance.items())
+        lines += ["", f"Model performance: {shown}"]
+    lines += ["", *_quality_lines(comparison.quality)]
+    if comparison.extra_columns:
+        lines.append(
+            f"Extra columns (not in the reference): {', '.join(comparison.extra_columns)}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def column_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+    """One row of ``COLUMN_HEADERS`` cells per compared column."""
+    return [
+        (c.column, c.kind, c.method, format_number(c.statistic), format_number(c.p_value),
+         format_number(c.threshold), format_number(c.effect_size), "DRIFTED" if c.drifted else "no")
+        for c in comparison.columns
+    ]
+
+
+def multivariate_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+    """One row of ``MULTIVARIATE_HEADERS`` cells per multivariate test."""
+    return [(m.method, format_number(m.statistic), format_number(m.p_value),
+             format_number(m.threshold),
+             "DRIFTED" if m.drifted else "no") for m in comparison.multivariate]
+
+
+def headline(comparison: Comparison) -> str:
+    """The verdict in one sentence: columns drifted, drift share, dataset drift."""
+    compared = len(comparison.columns)
+    if compared == 0:
+        return "No column compared for drift (no rows, or no column with values on both sides)."
+    drifted = len(comparison.drifted_columns)
+    verdict = "yes" if comparison.dataset_drift else "no"
+    return (
+        f"{drifted} of {compared} columns drifted "
+        f"(drift share {comparison.drift_share:.1%}); dataset drift: {verdict}"
+    )
+
+
+def _quality_lines(results: Sequence[QualityResult]) -> list[str]:
+    failed = [q for q in results if not q.passed]
+    passed = len(results) - len(failed)
+    if not failed:
+        return [f"Quality checks: all {passed} passed."]
+    lines = [f"Quality checks: {len(failed)} failed, {passed} passed. Failed:"]
+    rows = [
+        (q.check, q.column or "(dataset)", format_number(q.value), limit_text(q))
+        for q in failed
+    ]
+    lines += ["  " + line for line in format_table(("check", "column", "value", "limit"), rows)]
+    return lines
+
+
+def limit_text(result: QualityResult) -> str:
+    """A quality check's limit as ``<= 0.05`` (``>=`` for ``min_rows``), ``-`` without one."""
+    if result.threshold is None:
+        return "-"
+    sign = ">=" if result.check == "min_rows" else "<="
+    return f"{sign} {format_number(result.threshold)}"
+
+
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, rule: bool = True
+) -> list[str]:
+    """Lines of a table with columns padded to their widest cell; ``rule`` underlines the header.
+
+    >>> print("\\n".join(format_table(("a", "bb"), [("1", "2")])))
+    a  bb
+    -  --
+    1  2
+    """
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    underline = [line(["-" * w for w in widths])] if rule else []
+    return [line(headers), *underline, *(line(r) for r in rows)]
+
+
+def format_number(value: float | None) -> str:
+    """A number for a table: 4 significant digits, thousands separated, ``-`` for none or NaN.
+
+    >>> [format_number(v) for v in (None, 0.0, 0.04213, 123456.0, 0.00001234)]
+    ['-', '0', '0.04213', '123,456', '1.23e-05']
+    """
+    if value is None or value != value:
+        return "-"
+    if value == 0:
+        return "0"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    if abs(value) < 1e-3:
+        return f"{value:.2e}"
+    return f"{value:.4g}"

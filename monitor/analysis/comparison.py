@@ -144,7 +144,7 @@ class ColumnDrift:
     missing_share: float = 0.0
 
     def stats(self) -> dict[str, float]:
-        """The column's numbers as alert metrics (see ``monitor.analysis.window.COLUMN_STATS``)."""
+        """The column's numbers as alert metrics (``rules.metric_names.COLUMN_STATS``)."""
         return {
             "statistic": self.statistic,
             "p_value": math.nan if self.p_value is None else self.p_value,

@@ -62,6 +62,7 @@ __all__ = [
     "analyse_profile",
     "compare_segments",
     "current_builder",
+    "with_checks",
     "with_read_checks",
 ]
 

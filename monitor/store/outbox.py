@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, case, false, func, or_, select, update
+from sqlalchemy import Case, CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StoreError
@@ -113,12 +113,7 @@ class OutboxQueue:
 
     def backlog(self) -> dict[str, NotifierBacklog]:
         """Messages per notifier and stage, with the oldest undelivered message's time."""
-        stage = case(
-            (OutboxRow.delivered_at.is_not(None), "delivered"),
-            (OutboxRow.dead_at.is_not(None), "dead"),
-            (OutboxRow.attempts > 0, "retrying"),
-            else_="pending",
-        )
+        stage = _stage()
         counts = select(OutboxRow.notifier, stage, func.count()).group_by(OutboxRow.notifier, stage)
         oldest = (select(OutboxRow.notifier, func.min(OutboxRow.created_at))
                   .where(OutboxRow.delivered_at.is_(None), OutboxRow.dead_at.is_(None))
@@ -146,16 +141,9 @@ class OutboxQueue:
         unknown = set(stages) - set(OUTBOX_STAGES)
         if unknown:
             raise ValueError(f"unknown outbox stages {sorted(unknown)}; known: {OUTBOX_STAGES}")
-        waiting = and_(OutboxRow.delivered_at.is_(None), OutboxRow.dead_at.is_(None))
-        conditions = {
-            "pending": and_(waiting, OutboxRow.attempts == 0),
-            "retrying": and_(waiting, OutboxRow.attempts > 0),
-            "dead": and_(OutboxRow.delivered_at.is_(None), OutboxRow.dead_at.is_not(None)),
-            "delivered": OutboxRow.delivered_at.is_not(None),
-        }
         query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
         if set(stages) != set(OUTBOX_STAGES):
-            query = query.where(or_(false(), *(conditions[stage] for stage in stages)))
+            query = query.where(_stage().in_(list(stages)))
         with self._reading("list the outbox") as session:
             return [row.to_record() for row in session.scalars(query)]
 
@@ -221,6 +209,16 @@ class OutboxQueue:
                 found = set(session.scalars(select(OutboxRow.id).where(OutboxRow.id.in_(wanted))))
                 missing = ", ".join(str(i) for i in sorted(wanted - found))
                 raise StoreError(f"no outbox message with id {missing}")
+
+
+def _stage() -> Case[str]:
+    """A row's stage of ``OUTBOX_STAGES`` in SQL (``OutboxMessage.stage`` says it in Python)."""
+    return case(
+        (OutboxRow.delivered_at.is_not(None), "delivered"),
+        (OutboxRow.dead_at.is_not(None), "dead"),
+        (OutboxRow.attempts > 0, "retrying"),
+        else_="pending",
+    )
 
 
 def _due(now: datetime) -> list[Any]:

@@ -17,6 +17,9 @@ them precisely::
      └── NotifierError      one delivery failed; ``retryable`` says whether
                             trying again later may succeed
 
+``Interrupted`` stands apart: it is not a fault but the daemon stopping, and
+a run that meets it is abandoned without storing anything.
+
 Only the edges (the command line and the scheduler job) catch these broadly.
 """
 
@@ -26,6 +29,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "ExpressionError",
+    "Interrupted",
     "MonitorError",
     "NotifierError",
     "PluginError",
@@ -116,3 +120,7 @@ class NotifierError(MonitorError):
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+class Interrupted(Exception):
+    """The daemon is stopping: a run in progress is abandoned, nothing of it stored."""

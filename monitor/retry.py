@@ -9,9 +9,24 @@ and the notifiers also honour a server's ``Retry-After``.
 from __future__ import annotations
 
 import math
+import threading
 from email.utils import parsedate_to_datetime
 
-__all__ = ["backoff_seconds", "parse_retry_after"]
+from monitor.errors import Interrupted
+
+__all__ = ["backoff_seconds", "parse_retry_after", "pause"]
+
+
+def pause(seconds: float, stop: threading.Event | None) -> None:
+    """Wait ``seconds``, or raise ``Interrupted`` as soon as ``stop`` is set.
+
+    Every wait inside a run goes through here, so a daemon told to stop never
+    sleeps through its grace period.
+    """
+    if stop is None:
+        stop = threading.Event()
+    if stop.wait(max(0.0, seconds)):
+        raise Interrupted
 
 
 def backoff_seconds(attempt: int, initial: float, cap: float, factor: float = 2.0) -> float:

@@ -21,7 +21,7 @@ from monitor.analysis import Comparison, results_of
 from monitor.daemon.collect import collect_labels, collect_window
 from monitor.daemon.logs import bind_run
 from monitor.daemon.references import ReferenceResolver
-from monitor.errors import MonitorError
+from monitor.errors import Interrupted, MonitorError
 from monitor.records import FINISHED_RUN_STATUSES, NewRun, RunRecord
 from monitor.retry import backoff_seconds
 from monitor.rules.schema import MonitorSpec
@@ -41,10 +41,6 @@ Clock = Callable[[], datetime]
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=30)
 T = TypeVar("T")
-
-
-class Interrupted(Exception):
-    """The daemon is stopping: a run in progress is abandoned, nothing of it stored."""
 
 
 def until_stopped(chunks: Iterable[T], stop: threading.Event) -> Iterator[T]:

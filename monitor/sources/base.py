@@ -10,6 +10,7 @@ profile where the data lives (a database) so rows never travel, and
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,10 +69,14 @@ class Source(ABC):
     ``monitor.sources.readstats``); ``read_stats()`` returns the counts of
     the last read.
 
-    Raises ``SourceError`` with a message naming the source and the cause.
+    Raises ``SourceError`` with a message naming the source and the cause,
+    and ``Interrupted`` when ``stop`` is set while it waits (see
+    ``monitor.retry.pause``).
     """
 
     Config: ClassVar[type[SourceConfig]] = SourceConfig
+    stop: threading.Event | None = None
+    """Set by the daemon when it is stopping; a source that waits checks it."""
 
     def __init__(self, config: SourceConfig, *, base_dir: Path | None = None) -> None:
         self.config = config
@@ -131,8 +136,12 @@ class Source(ABC):
         return self.config.type
 
 
-def open_source(config: SourceConfig, *, base_dir: Path | None = None) -> Source:
-    """Build the source a validated ``source:`` block describes."""
+def open_source(
+    config: SourceConfig, *, base_dir: Path | None = None, stop: threading.Event | None = None
+) -> Source:
+    """Build the source a validated ``source:`` block describes; ``stop`` interrupts its waits."""
     # mypy rejects abstract classes as type[T] arguments, though load() only checks subclasses.
     cls = plugins.load(plugins.SOURCES, config.type, Source)  # type: ignore[type-abstract]
-    return cls(config, base_dir=base_dir)
+    source = cls(config, base_dir=base_dir)
+    source.stop = stop
+    return source

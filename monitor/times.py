@@ -12,10 +12,22 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-__all__ = ["format_duration", "format_time", "parse_duration", "parse_time", "utc_now"]
+__all__ = [
+    "MAX_DURATION", "format_duration", "format_time", "parse_duration", "parse_time", "utc_now",
+]
+
+MAX_DURATION = timedelta(days=3650)
+"""The longest duration ``parse_duration`` reads (about ten years).
+
+Far beyond any sensible window, delay or schedule, and far below what time
+arithmetic overflows on (``datetime`` stops at year 9999), so a duration that
+was read can always be added to a time.
+"""
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+)([smhdw])")
+_MAX_DIGITS = 12  # more digits than any part of MAX_DURATION: too long, without converting them
+_SHOWN = 40  # characters of a bad duration quoted in a message
 
 Precision = Literal["auto", "seconds"]
 
@@ -63,23 +75,33 @@ def parse_time(text: str) -> datetime:
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse ``"1h30m"``-style text into a timedelta.
+    """Parse ``"1h30m"``-style text into a timedelta, at most ``MAX_DURATION``.
 
     >>> parse_duration("1h30m")
     datetime.timedelta(seconds=5400)
+    >>> parse_duration("999999999999d")
+    Traceback (most recent call last):
+    ...
+    ValueError: duration '999999999999d' is too long: at most 3650d (about ten years)
 
     Raises:
         ValueError: the text is not a sequence of <integer><unit> parts
-            with units s, m, h, d or w.
+            with units s, m, h, d or w, or it is longer than ``MAX_DURATION``.
     """
     text = text.strip()
     parts = _PART.findall(text)
+    shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
     if not text or "".join(n + u for n, u in parts) != text:
         raise ValueError(
-            f"invalid duration '{text}': write a number and a unit (s, m, h, d, w), "
+            f"invalid duration '{shown}': write a number and a unit (s, m, h, d, w), "
             "for example 30s, 15m, 1h or 1h30m"
         )
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+    too_long = any(len(n.lstrip("0")) > _MAX_DIGITS for n, _ in parts)  # never int() them
+    seconds = 0 if too_long else sum(int(n) * _UNITS[u] for n, u in parts)
+    if too_long or seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"duration '{shown}' is too long: at most "
+                         f"{format_duration(MAX_DURATION)} (about ten years)")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:

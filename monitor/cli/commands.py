@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from monitor.cli.render import outcome_line, print_outcome, run_json, run_lines,
 from monitor.daemon.runner import Runner, RunOutcome
 from monitor.errors import MonitorError
 from monitor.profiles import build_profile
-from monitor.rules.loader import load_rules
+from monitor.rules.loader import load_rules, load_rules_with_warnings
 from monitor.rules.schema import MonitorSpec, RuleSet
 from monitor.settings import Settings
 from monitor.sources.files import profile_file
@@ -48,8 +49,11 @@ def _rules(paths: Sequence[str], settings: Settings) -> RuleSet:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    """Check rule files; invalid ones raise RulesInvalid (exit 1)."""
-    rules = _rules(args.paths, settings)
+    """Check rule files; invalid ones raise RulesInvalid (exit 1); missing data files only warn."""
+    rules, warnings = load_rules_with_warnings(list(args.paths) or [settings.rules], os.environ)
+    for warning in warnings:  # the data may arrive later: a warning, not a failure
+        print(f"{warning.path}:{warning.line}:{warning.column}: warning: {warning.message}",
+              file=sys.stderr)
     files = sorted({str(m.origin) for m in rules.monitors})
     print(f"rules are valid: {len(rules.monitors)} monitor(s), {len(rules.notifiers)} "
           f"notifier(s) in {', '.join(files) or 'no monitor files'}")

@@ -4,9 +4,10 @@ Owns the pydantic schema (``schema``, with the field types in ``fields``,
 the drift and quality blocks in ``checks`` and the alert rules in
 ``alerting``), the located problems and plugin-block checks
 (``validation``), the YAML loader with ``path:line:column`` errors
-(``loader``), the ``when:`` language (``expressions``, ``expression_parser``,
-``expression_tree``), metric names (``metric_names``) and annotation
-templates (``templates``).
+(``loader``, one file in ``document``, within the bounds of ``limits``),
+the data files rules name (``datafiles``), the ``when:`` language
+(``expressions``, ``expression_parser``, ``expression_tree``), metric names
+(``metric_names``) and annotation templates (``templates``).
 
 It reads files but does no other I/O: it must not import the analysis,
 alerts, store, daemon or a database, HTTP or scheduler library (a cron
@@ -17,7 +18,7 @@ validates ``source:`` and ``notifiers:`` blocks against each kind's
 """
 
 from monitor.rules.expressions import BASE_METRICS, Expression, ExpressionError, parse
-from monitor.rules.loader import load_rules, rule_files, validate_paths
+from monitor.rules.loader import load_rules, load_rules_with_warnings, rule_files, validate_paths
 from monitor.rules.schema import (
     AlertSpec,
     ColumnDriftSpec,
@@ -52,6 +53,7 @@ __all__ = [
     "SourceSpec",
     "json_schema",
     "load_rules",
+    "load_rules_with_warnings",
     "parse",
     "rule_files",
     "validate_paths",

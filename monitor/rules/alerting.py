@@ -4,9 +4,10 @@ An alert rule has one ``when:`` condition at its ``severity``, or ``levels:``
 with a condition per severity (``warning: drift_share > 0.2``, ``critical:
 drift_share > 0.4``): each level is an alert instance of its own, and a
 firing higher level inhibits the lower ones. ``for``, ``keep_firing_for``
-and ``repeat_every`` take a number of windows or a duration (rounded up to
-whole windows). ``labels`` identify the alert, ``annotations`` describe it;
-both are templates (``monitor.rules.templates``).
+and ``repeat_every`` take a number of windows (at most ``MAX_WINDOWS``) or a
+duration (at most ``MAX_DURATION``, rounded up to whole windows). ``labels``
+identify the alert, ``annotations`` describe it; both are templates
+(``monitor.rules.templates``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from pydantic_core import PydanticCustomError
 
 from monitor.rules.expressions import BASE_METRICS, Expression, ExpressionError
 from monitor.rules.expressions import parse as parse_expression
-from monitor.rules.fields import Name, Strict
+from monitor.rules.fields import MAX_DURATION, MAX_WINDOWS, Name, Strict
 from monitor.rules.templates import Template, TemplateError, parse_template
-from monitor.times import parse_duration
+from monitor.times import format_duration, parse_duration
 
 __all__ = [
     "RESERVED_LABELS",
@@ -44,6 +45,7 @@ StatePolicy = Literal["alert", "keep_state", "ok"]
 RESERVED_LABELS = frozenset({"alert", "alertname", "monitor", "segment", "severity"})
 """Labels every alert carries; a rule cannot set them."""
 
+_SHOWN = 40  # characters of a bad value quoted in a message
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -72,24 +74,30 @@ def _template_check(identity_only: bool) -> AfterValidator:
 
 def _windows_or_duration(minimum: int) -> BeforeValidator:
     def parse(value: object) -> int | timedelta:
+        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_WINDOWS:
+            raise ValueError(f"too many windows: at most {MAX_WINDOWS}, or a duration of at "
+                             f"most {format_duration(MAX_DURATION)}")
         if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
             return value
         if isinstance(value, str) and not value.strip().isdigit():
             duration = parse_duration(value)
             if duration > timedelta(0) or minimum == 0:
                 return duration
-        if isinstance(value, timedelta) and value >= timedelta(0):
+        if (isinstance(value, timedelta) and timedelta(0) <= value <= MAX_DURATION
+                and (value > timedelta(0) or minimum == 0)):
             return value
+        shown = repr(value)
+        shown = shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "..."
         raise ValueError(
             f"expected a whole number of windows ({minimum} or more) or a duration such as "
-            f"2h, got {value!r}")
+            f"2h, got {shown}")
 
     return BeforeValidator(parse)
 
 
 def _windows_schema(minimum: int) -> WithJsonSchema:
     return WithJsonSchema({"anyOf": [
-        {"type": "integer", "minimum": minimum},
+        {"type": "integer", "minimum": minimum, "maximum": MAX_WINDOWS},
         {"type": "string", "pattern": r"^(\d+[smhdw])+$", "examples": ["2h"]},
     ]})
 

@@ -6,9 +6,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from monitor.rules.fields import Method, PositiveDuration, Share, Strict
+from monitor.rules.fields import MAX_ROWS, Finite, Method, PositiveDuration, Rows, Share, Strict
 
-__all__ = ["ColumnDriftSpec", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec", "VolumeSpec"]
+__all__ = [
+    "MAX_HISTORY", "ColumnDriftSpec", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec",
+    "VolumeSpec",
+]
+
+MAX_HISTORY = 1_000
+"""The most past windows the expected volume may be the median of (each is read from the runs)."""
 
 
 class ColumnsSpec(Strict):
@@ -40,8 +46,8 @@ class ColumnDriftSpec(Strict):
     """A per-column override of the drift method or threshold."""
 
     method: Method | None = None
-    threshold: float | None = Field(default=None, gt=0)
-    min_effect: float | None = Field(
+    threshold: Finite | None = Field(default=None, gt=0)
+    min_effect: Finite | None = Field(
         default=None, gt=0, description="Smallest effect size that counts as drift.")
 
 
@@ -49,13 +55,13 @@ class DriftSpec(Strict):
     """How columns are tested for drift and when the dataset counts as drifted."""
 
     method: Method = "auto"
-    threshold: float | None = Field(default=None, gt=0)
+    threshold: Finite | None = Field(default=None, gt=0)
     correction: Literal["holm", "bh", "none"] = "holm"
-    drift_share: float = Field(
+    drift_share: Finite = Field(
         default=0.5, gt=0, le=1, description="Share of drifted columns that is dataset drift."
     )
     columns: dict[str, ColumnDriftSpec] = {}
-    min_effect: float | None = Field(
+    min_effect: Finite | None = Field(
         default=None, gt=0, description="Smallest effect size that counts as drift, every column.")
     multivariate: list[Literal["pca", "domain_classifier"]] = Field(
         default=[], description="Multivariate methods run on the numeric columns together.")
@@ -74,7 +80,7 @@ class QualitySpec(Strict):
     out_of_range_share: Limit | None = None
     new_category_share: Limit | None = None
     type_mismatch_share: Limit | None = None
-    min_rows: int | None = Field(default=None, ge=0)
+    min_rows: Rows | None = None
     max_staleness: PositiveDuration | None = Field(
         default=None, description="Oldest the newest row may be when a window runs.")
     volume: VolumeSpec | None = None
@@ -83,12 +89,14 @@ class QualitySpec(Strict):
 class VolumeSpec(Strict):
     """Rows a window may hold, as a share of the expected rows (``volume_ratio``)."""
 
-    min: float = Field(default=0.5, ge=0, description="Fewest rows, as a share of expected.")
-    max: float | None = Field(default=2.0, gt=0, description="Most rows, as a share of expected.")
+    min: Finite = Field(default=0.5, ge=0, description="Fewest rows, as a share of expected.")
+    max: Finite | None = Field(
+        default=2.0, gt=0, description="Most rows, as a share of expected.")
     expected: int | None = Field(
-        default=None, gt=0, description="Rows a window should hold; left out, the median of "
-        "the last 'history' windows.")
-    history: int = Field(default=24, ge=3, description="Windows the expected rows come from.")
+        default=None, gt=0, le=MAX_ROWS, description="Rows a window should hold; left out, "
+        "the median of the last 'history' windows.")
+    history: int = Field(
+        default=24, ge=3, le=MAX_HISTORY, description="Windows the expected rows come from.")
 
     @model_validator(mode="after")
     def _ordered(self) -> VolumeSpec:

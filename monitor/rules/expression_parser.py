@@ -8,6 +8,7 @@ character offset the rule loader points at.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -49,9 +50,10 @@ class _Token:
 
 
 def _tokenize(text: str) -> list[_Token]:
-    tokens = []
+    """The tokens of the text, stopping one past the most a condition may hold."""
+    tokens: list[_Token] = []
     position = 0
-    while True:
+    while len(tokens) <= _MAX_TOKENS:
         match = _TOKEN.match(text, position)
         assert match is not None  # the pattern matches any text, possibly empty
         kind = match.lastgroup
@@ -60,6 +62,7 @@ def _tokenize(text: str) -> list[_Token]:
             return tokens
         tokens.append(_Token(kind, match.group(kind), match.start(kind)))
         position = match.end()
+    return tokens
 
 
 class Parser:
@@ -149,7 +152,10 @@ class Parser:
         token = self.token
         if token.kind == "number":
             self.take()
-            return Constant(float(token.text))
+            value = float(token.text)
+            if not math.isfinite(value):  # such as 1e999: a comparison with it means nothing
+                raise ExpressionError(f"the number {token.text[:40]} is too large", token.offset)
+            return Constant(value)
         if token.kind == "name" and token.text in ("true", "false"):
             self.take()
             return Constant(token.text == "true")

@@ -1,4 +1,16 @@
-"""Field types shared by the rule-file models: names, durations, shares, method names."""
+"""Field types shared by the rule-file models: names, durations, counts, shares, method names.
+
+Every number and duration a rule file holds is range-checked here, so a
+value the monitor cannot work with (a negative count, an infinite threshold,
+a delay of a million years) is an error when rules load, never a crash later:
+
+- durations: ``0s`` to ``MAX_DURATION`` (3650d), whole seconds; a window,
+  a schedule interval, a labels delay and a staleness bound at least ``1s``;
+- counts of rows: whole numbers from 0 to ``MAX_ROWS`` (10^12);
+- counts of windows: whole numbers up to ``MAX_WINDOWS`` (100,000);
+- shares: from 0 to 1;
+- thresholds, effect sizes and ratios: finite numbers (no ``.inf`` or ``.nan``).
+"""
 
 from __future__ import annotations
 
@@ -17,16 +29,37 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from monitor.times import format_duration, parse_duration
+from monitor.times import MAX_DURATION, format_duration, parse_duration
 
-__all__ = ["NAME_PATTERN", "Duration", "Method", "Name", "PositiveDuration", "Share", "Strict"]
+__all__ = [
+    "MAX_DURATION",
+    "MAX_ROWS",
+    "MAX_WINDOWS",
+    "NAME_PATTERN",
+    "Duration",
+    "Finite",
+    "Method",
+    "Name",
+    "PositiveDuration",
+    "Rows",
+    "Share",
+    "Strict",
+]
+
+MAX_ROWS = 10**12
+"""The largest count of rows a rule may name: more than any window holds."""
+
+MAX_WINDOWS = 100_000
+"""The largest count of windows a rule may name (over eleven years of hourly windows)."""
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
+_SHOWN = 40  # characters of a bad value quoted in a message
 
 
 def _check_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):
-        raise ValueError(f"invalid name '{name}': use only letters, digits, '-', '_' and '.'")
+        shown = name if len(name) <= _SHOWN else name[:_SHOWN] + "..."
+        raise ValueError(f"invalid name '{shown}': use only letters, digits, '-', '_' and '.'")
     return name
 
 
@@ -34,8 +67,18 @@ def _duration(value: object) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"invalid duration {value!r}: write a number and a unit, such as 15m")
+        shown = repr(value)
+        shown = shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "..."
+        raise ValueError(f"invalid duration {shown}: write a number and a unit, such as 15m")
     return parse_duration(value)
+
+
+def _in_range(delta: timedelta) -> timedelta:
+    # Text is checked by parse_duration; this catches timedeltas built in code.
+    if delta < timedelta(0) or delta > MAX_DURATION or delta.microseconds:
+        raise ValueError(f"the duration must be whole seconds from 0s to "
+                         f"{format_duration(MAX_DURATION)}, got {delta}")
+    return delta
 
 
 def _positive(delta: timedelta) -> timedelta:
@@ -63,14 +106,23 @@ Name = Annotated[
     AfterValidator(_check_name),
     WithJsonSchema({"type": "string", "pattern": NAME_PATTERN.pattern}),
 ]
+_DURATION_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(\d+[smhdw])+$",
+    "description": f"A duration such as 15m or 1h30m, at most {format_duration(MAX_DURATION)}.",
+    "examples": ["15m", "1h"],
+}
 Duration = Annotated[
     timedelta,
     BeforeValidator(_duration),
+    AfterValidator(_in_range),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^(\d+[smhdw])+$", "examples": ["15m", "1h"]}),
+    WithJsonSchema(_DURATION_SCHEMA),
 ]
 PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
-Share = Annotated[float, Field(ge=0, le=1)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Rows = Annotated[int, Field(ge=0, le=MAX_ROWS)]
 Method = Annotated[str, AfterValidator(_check_method)]
 
 

@@ -35,10 +35,11 @@ from monitor.alerts.notifiers.base import NotifierConfig
 from monitor.rules.alerting import AlertSpec
 from monitor.rules.checks import ColumnDriftSpec, ColumnsSpec, DriftSpec, Limit, QualitySpec
 from monitor.rules.fields import Duration, Name, PositiveDuration, Strict
-from monitor.rules.validation import Loc, Problem, plugin_block, problems_of
+from monitor.rules.validation import Loc, PluginLookup, Problem, plugin_block, problems_of
 from monitor.sources.base import SourceConfig
 
 __all__ = [
+    "MAX_VERSION",
     "AlertSpec",
     "ColumnDriftSpec",
     "ColumnsSpec",
@@ -58,6 +59,8 @@ __all__ = [
 ]
 
 _INLINE = Path("<inline>")
+MAX_VERSION = 2**31 - 1
+"""The largest profile version: the database stores versions as 32-bit integers."""
 
 
 def _open_block(kind: str) -> dict[str, Any]:
@@ -84,8 +87,9 @@ class Schedule(Strict):
         try:
             CronTrigger.from_crontab(expr, timezone="UTC")
         except ValueError as exc:
+            shown = expr if len(expr) <= 60 else expr[:60] + "..."
             raise ValueError(
-                f"invalid cron expression '{expr}': {exc}; write five fields "
+                f"invalid cron expression '{shown}': {exc}; write five fields "
                 "(minute hour day month weekday), such as '*/15 * * * *'"
             ) from None
         return expr
@@ -108,7 +112,7 @@ class ReferenceSpec(Strict):
     """The reference a monitor compares against: a stored profile or a data file."""
 
     profile: str | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
     path: str | None = None
 
     @model_validator(mode="after")
@@ -193,8 +197,9 @@ class MonitorSpec(_Located):
 
     @model_validator(mode="after")
     def _alert_segments(self) -> MonitorSpec:
+        segments = set(self.segments)
         for alert in self.alerts:
-            unknown = [column for column in alert.segments if column not in self.segments]
+            unknown = [column for column in alert.segments if column not in segments]
             if unknown:
                 raise ValueError(
                     f"alert '{alert.name}' alerts per segment of {unknown}, which the monitor "
@@ -258,18 +263,18 @@ def validate_file(data: object) -> tuple[RuleFile | None, list[Problem]]:
         message = "a rule file is a mapping with 'monitors:' and/or 'notifiers:' keys"
         return None, [Problem((), message, quote=True)]
     problems: list[Problem] = []
+    lookup = PluginLookup()
     data = dict(data)
     if isinstance(data.get("notifiers"), dict):
         data["notifiers"] = {
-            name: _resolved(problems, "notifier", block, ("notifiers", name))
+            name: _resolved(problems, lookup, "notifier", block, ("notifiers", name))
             for name, block in data["notifiers"].items()
         }
     if isinstance(data.get("monitors"), list):
-        monitors = data["monitors"] = list(data["monitors"])
-        for i, item in enumerate(monitors):
-            if isinstance(item, dict) and "source" in item:
-                block = _resolved(problems, "source", item["source"], ("monitors", i, "source"))
-                monitors[i] = {**item, "source": block}
+        data["monitors"] = [
+            _resolved_sources(problems, lookup, item, ("monitors", i))
+            for i, item in enumerate(data["monitors"])
+        ]
     try:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as exc:
@@ -277,11 +282,31 @@ def validate_file(data: object) -> tuple[RuleFile | None, list[Problem]]:
     return (None, problems) if problems else (rule_file, [])
 
 
+def _resolved_sources(
+    problems: list[Problem], lookup: PluginLookup, item: object, loc: Loc
+) -> object:
+    """A monitor with its ``source`` and ``labels.source`` blocks through phase two."""
+    if not isinstance(item, dict):
+        return item
+    item = dict(item)
+    if "source" in item:
+        item["source"] = _resolved(problems, lookup, "source", item["source"], (*loc, "source"))
+    labels = item.get("labels")
+    if isinstance(labels, dict) and "source" in labels:
+        block = _resolved(problems, lookup, "source", labels["source"], (*loc, "labels", "source"))
+        item["labels"] = {**labels, "source": block}
+    return item
+
+
 def _resolved(
-    problems: list[Problem], kind: Literal["source", "notifier"], block: object, loc: Loc
+    problems: list[Problem],
+    lookup: PluginLookup,
+    kind: Literal["source", "notifier"],
+    block: object,
+    loc: Loc,
 ) -> object:
     """Phase two for one plugin block; a stand-in keeps the rest of the file checkable."""
-    config, found = plugin_block(kind, block, loc)
+    config, found = plugin_block(kind, block, loc, lookup)
     problems.extend(found)
     if config is None:
         config = (SourceConfig if kind == "source" else NotifierConfig).model_construct(type="")

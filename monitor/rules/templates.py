@@ -34,10 +34,11 @@ MESSAGE_NAMES: frozenset[str] = IDENTITY_NAMES | {
 
 _TEXT_NAMES = frozenset({"alert", "monitor", "segment", "severity", "error", "reason", "status",
                          "summary", "top_columns", "window_end", "window_start"})
-_FIELD = re.compile(r"\{\{(?P<body>.*?)\}\}")
 _NAME = re.compile(r'\s*(?:column\("(?P<column>[^"]+)"\)\.(?P<stat>\w+)|(?P<name>[\w.]+))'
                    r"\s*(?::(?P<spec>[^}]*?))?\s*$")
 MISSING = "n/a"
+_MAX_WIDTH = 100
+_MAX_FIELD = 256  # characters between '{{' and '}}'; the name pattern is slow on long text
 
 
 class TemplateError(ValueError):
@@ -90,19 +91,23 @@ def parse_template(text: str, *, identity_only: bool = False) -> Template:
     """
     parts: list[str | _Field] = []
     position = 0
-    for match in _FIELD.finditer(text):
-        parts.append(text[position:match.start()])
-        parts.append(_field(match.group("body"), match.start("body"), identity_only))
-        position = match.end()
-    rest = text[position:]
-    if "{{" in rest:
-        raise TemplateError("'{{' is not closed: write '{{ name }}'", position + rest.index("{{"))
-    parts.append(rest)
+    while (start := text.find("{{", position)) >= 0:  # find, not a regex: linear on any text
+        end = text.find("}}", start + 2)
+        body = text[start + 2:end]
+        if end < 0 or "\n" in body:
+            raise TemplateError("'{{' is not closed: write '{{ name }}'", start)
+        parts.append(text[position:start])
+        parts.append(_field(body, start + 2, identity_only))
+        position = end + 2
+    parts.append(text[position:])
     return Template(text, tuple(p for p in parts if p != ""))
 
 
 def _field(body: str, offset: int, identity_only: bool) -> _Field:
     at = offset + len(body) - len(body.lstrip())
+    if len(body) > _MAX_FIELD:
+        raise TemplateError(f"a field is at most {_MAX_FIELD} characters: write a name such as "
+                            "'{{ monitor }}', optionally with a number format", at)
     match = _NAME.match(body)
     if not body.strip() or match is None:
         raise TemplateError(
@@ -136,6 +141,12 @@ def _check_name(name: str, at: int, identity_only: bool) -> None:
 def _check_spec(name: str, spec: str, at: int) -> None:
     if name in _TEXT_NAMES:
         raise TemplateError(f"'{name}' is text: only numbers take a format such as ':.2f'", at)
+    if any(len(digits) > len(str(_MAX_WIDTH)) or int(digits) > _MAX_WIDTH
+           for digits in re.findall(r"\d+", spec)):
+        # A width or precision of millions would build a text of that size at each message.
+        raise TemplateError(
+            f"number format ':{spec}' for '{name}' is too wide: widths and precisions go up "
+            f"to {_MAX_WIDTH}", at)
     try:
         format(1.5, spec)
     except ValueError:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.times import format_duration, parse_duration
+from monitor.times import MAX_DURATION, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
@@ -27,3 +27,24 @@ def test_format_round_trips():
     for seconds in (0, 45, 900, 5400, 90061):
         delta = timedelta(seconds=seconds)
         assert parse_duration(format_duration(delta)) == delta
+
+
+@pytest.mark.parametrize("text", ["3651d", "522w", "999999999999d", "9" * 5000 + "s",
+                                  "99999999999999999999w", "3650d1s"])
+def test_parse_rejects_durations_past_the_maximum(text):
+    """Durations longer than MAX_DURATION are a ValueError saying so, never an OverflowError."""
+    with pytest.raises(ValueError, match=r"is too long: at most 3650d \(about ten years\)"):
+        parse_duration(text)
+
+
+def test_parse_reads_up_to_the_maximum():
+    """The maximum itself, however written, is read."""
+    assert parse_duration("3650d") == parse_duration("521w3d") == MAX_DURATION
+    assert parse_duration("000000000000000000001s") == timedelta(seconds=1)
+
+
+def test_long_text_is_cut_in_the_message():
+    """A long invalid duration is quoted only in part."""
+    with pytest.raises(ValueError) as caught:
+        parse_duration("x" * 10_000)
+    assert len(str(caught.value)) < 200

@@ -92,7 +92,7 @@ def test_wrong_type_in_plugin_block(write: Write) -> None:
     """Type errors inside a plugin block point at the value too."""
     text = MONITOR.replace('url: "https://x.example"', 'url: "https://x.example", page_size: 0')
     assert only(problems(write("a.yaml", text))) == (
-        "a.yaml:5:63: Input should be greater than 0 (got '0')"
+        "a.yaml:5:63: must be greater than 0 (got '0')"
     )
 
 

@@ -8,6 +8,10 @@ maximum, or for ``min_rows`` when the rows reach the minimum):
   (value 1.0, always failed). Runs always; reported only for absent columns.
   Not run on an empty window, whose columns cannot be known.
 - ``missing_share``: null/NaN values over rows (1.0 on an empty window).
+  A column with no value at all in a window that has rows, where the
+  reference has values, is reported even when not configured (value 1.0,
+  failed, no threshold), as a missing column is: both mean the data stopped
+  arriving, and neither can be tested for drift.
 - ``type_mismatch_share``: non-null values that could not be read as the
   reference kind over all non-null values. Runs always, maximum 0.0 unless set.
 - ``out_of_range_share`` (numeric, datetime, text length): values below the reference min or above
@@ -91,11 +95,13 @@ def _column_checks(
     options: QualityOptions,
 ) -> list[QualityResult]:
     results = []
+    present = current.count + current.invalid + current.nonfinite
     if options.missing_share_max is not None:
         results.append(
             _at_most("missing_share", name, current.missing / rows, options.missing_share_max)
         )
-    present = current.count + current.invalid + current.nonfinite
+    elif present == 0 and reference.count + reference.invalid + reference.nonfinite > 0:
+        results.append(QualityResult("missing_share", name, 1.0, None, False))
     mismatch = current.invalid / present if present else 0.0
     results.append(
         _at_most("type_mismatch_share", name, mismatch, options.type_mismatch_share_max)

@@ -95,8 +95,10 @@ class JointSample:
         width = max(len(columns), 1)
         if flat.size % width:
             raise ValueError(f"joint sample holds {flat.size} values, not rows of {width}")
-        rows = flat.astype(np.float64).reshape(-1, len(columns)) if columns else np.zeros((0, 0))
         count, limit = int(data["count"]), int(data["limit"])
+        # Rows of no columns leave no bytes: their number is the count's.
+        rows = (flat.astype(np.float64).reshape(-1, len(columns)) if columns
+                else np.zeros((min(count, limit), 0)))
         if len(rows) != min(count, limit):
             raise ValueError(f"joint sample holds {len(rows)} rows for count {count}")
         return cls(columns, _readonly(rows), count, limit)

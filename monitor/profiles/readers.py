@@ -6,9 +6,15 @@ not be read as the kind (``invalid``, a type mismatch). Everything is
 vectorised; nothing here keeps state between chunks.
 
 - numeric: numbers as float64; booleans read as 0/1; text that parses as a
-  number counts, other text is invalid; timestamps are invalid.
+  number counts, other text is invalid; timestamps are invalid. A number
+  beyond float64's range (a 400-digit integer from JSON or CSV) reads as
+  ±inf, as the text ``1e400`` does: it counts with the column's infinities
+  (out of range), not as a type mismatch, since it is a number. Text of
+  more digits than Python converts (4300) is not read as one: invalid.
 - datetime: seconds since the Unix epoch (UTC; naive times are UTC); text
-  that parses as a time counts; numbers are invalid.
+  that parses as a time counts; numbers are invalid, and so is text longer
+  than 64 characters, which no time format needs (and whose parsing costs
+  grow faster than its length).
 - text: the length of each value in characters.
 - boolean: ``True``/``False`` (also 1/0 and the words true/false, yes/no,
   t/f, y/n in any case); anything else is invalid.
@@ -18,6 +24,7 @@ vectorised; nothing here keeps state between chunks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 
 import numpy as np
@@ -37,11 +44,19 @@ __all__ = [
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
+_LONGEST_TIME = 64
+# Numbers held as Python objects: integers beyond int64 (JSON, CSV), decimals (Parquet).
+_NUMBER_OBJECTS = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
 
 
 def infer_kind(series: pd.Series) -> str:
     """The kind of a column read without a reference, from its dtype.
 
+    A column of numbers held as Python objects (integers too large for
+    int64, decimals) is numeric too.
+
+    >>> infer_kind(pd.Series([1, 10**400], dtype=object))
+    'numeric'
     >>> infer_kind(pd.Series([1.5])), infer_kind(pd.Series([True])), infer_kind(pd.Series(["a"]))
     ('numeric', 'boolean', 'categorical')
     """
@@ -50,6 +65,8 @@ def infer_kind(series: pd.Series) -> str:
         return "boolean"
     if ptypes.is_datetime64_any_dtype(dtype):
         return "datetime"
+    if ptypes.is_object_dtype(dtype) and ptypes.infer_dtype(series, skipna=True) in _NUMBER_OBJECTS:
+        return "numeric"
     if ptypes.is_complex_dtype(dtype) or not ptypes.is_numeric_dtype(dtype):
         return "categorical"
     return "numeric"
@@ -74,11 +91,7 @@ def read_numbers(series: pd.Series) -> tuple[np.ndarray, int, int]:
     if ptypes.is_datetime64_any_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype):
         # Times are not numbers: every present value is a type mismatch.
         return np.full(len(series), np.nan), missing, len(series) - missing
-    try:
-        coerced = pd.to_numeric(series, errors="coerce")
-    except (TypeError, ValueError):
-        coerced = pd.to_numeric(series.astype(object), errors="coerce")
-    values = np.asarray(coerced.to_numpy(dtype=np.float64, na_value=np.nan))
+    values = np.asarray(_coerce(series).to_numpy(dtype=np.float64, na_value=np.nan))
     invalid = int(np.count_nonzero(np.isnan(values) & ~absent))
     return values, missing, invalid
 
@@ -99,8 +112,9 @@ def read_datetimes(series: pd.Series) -> tuple[np.ndarray, int, int]:
         return np.full(len(series), np.nan), missing, len(series) - missing
     else:
         # Bare numbers (or numeric text) are not times, though the parser would take them.
-        numbers = pd.to_numeric(series.astype(object), errors="coerce").notna().to_numpy()
-        text = series.astype(object).where(~numbers, None)
+        numbers = _coerce(series.astype(object)).notna().to_numpy()
+        long = series.astype(object).map(lambda v: isinstance(v, str) and len(v) > _LONGEST_TIME)
+        text = series.astype(object).where(~(numbers | long.to_numpy(dtype=bool)), None)
         times = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
     if getattr(times.dt, "tz", None) is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -180,6 +194,33 @@ def read_categories(series: pd.Series) -> tuple[list[str], np.ndarray, int]:
             summed[key] = summed.get(key, 0) + count
         return list(summed), np.array(list(summed.values()), dtype=np.int64), missing
     return keys, counted.to_numpy(dtype=np.int64), missing
+
+
+def _coerce(series: pd.Series) -> pd.Series:
+    """``pd.to_numeric(errors="coerce")`` that reads integers beyond float64 as ±inf.
+
+    pandas parses the text of such a number to ±inf but raises OverflowError
+    on the Python integer itself.
+    """
+    try:
+        return pd.to_numeric(series, errors="coerce")
+    except (TypeError, ValueError):
+        objects = series.astype(object)
+    except OverflowError:
+        objects = series.astype(object).map(_int_as_float)
+    try:
+        return pd.to_numeric(objects, errors="coerce")
+    except OverflowError:
+        return pd.to_numeric(objects.map(_int_as_float), errors="coerce")
+
+
+def _int_as_float(value: object) -> object:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def category_name(value: Hashable) -> str:

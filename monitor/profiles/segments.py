@@ -34,6 +34,17 @@ def segment_key(column: str, value: Any) -> str:
     return f"{column}={category_name(value)}"
 
 
+def _groups(chunk: pd.DataFrame, column: str) -> Any:
+    """The chunk's rows grouped by ``column``; unhashable values (JSON lists, objects) by text."""
+    groups = chunk.groupby(chunk[column], sort=False, observed=True, dropna=True)
+    try:
+        groups.ngroups  # noqa: B018 - groups now: unhashable values raise here, not midway
+    except TypeError:
+        text = chunk[column].map(category_name, na_action="ignore")
+        groups = chunk.groupby(text, sort=False, observed=True, dropna=True)
+    return groups
+
+
 class _Builder(Protocol):
     rows: int
 
@@ -67,14 +78,15 @@ class SegmentRouter:
         for column in self.columns:
             if column not in chunk.columns:
                 continue
-            groups = chunk.groupby(chunk[column], sort=False, observed=True, dropna=True)
-            for value, rows in groups:
+            # Positions first, rows only for kept segments: a column of a hundred thousand
+            # values costs no hundred thousand sub-frames.
+            for value, positions in _groups(chunk, column).indices.items():
                 key = segment_key(column, value)
                 builder = self._builder(column, key)
                 if builder is None:
-                    self.ignored[column] += len(rows)
+                    self.ignored[column] += len(positions)
                 else:
-                    builder.update(rows)
+                    builder.update(chunk.take(positions))
 
     def _builder(self, column: str, key: str) -> _Builder | None:
         builders = self.builders[column]

@@ -3,7 +3,8 @@
 Owns the plug point (``base``: ``Source``, its ``Config``, ``ProfileRequest``),
 read counting (``readstats``), timestamp handling (``timestamps``) and the
 built-in kinds: files (``files``), SQL databases (``sql``, with ``pushdown``
-profiling a table inside the database) and HTTP APIs (``http``).
+profiling a table inside the database and ``engines`` sharing engines and
+table reflections process-wide) and HTTP APIs (``http``).
 
 It imports the profiles and the foundation only: never the rules, analysis,
 alerts, store or daemon. The runner asks a source and hands the answers to

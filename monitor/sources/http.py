@@ -9,10 +9,15 @@ since an API's own range may be looser, and items that are not objects are
 counted as unreadable.
 
 Faults: every request has a connect and a read timeout; network errors, 429
-and 5xx answers are retried with exponential backoff and jitter (``backoff``
-doubling up to ``max_backoff`` seconds), honouring ``Retry-After``; after
-``retries`` retries the read fails and the run is recorded as failed with
-the last answer. Other 4xx answers fail at once. Credentials come from the
+and 5xx answers and bodies cut short are retried with exponential backoff
+and jitter (``backoff`` doubling up to ``max_backoff`` seconds), honouring
+``Retry-After`` up to ``MONITOR_HTTP_RETRY_AFTER_MAX`` seconds; waits end
+at once when the daemon stops (``Interrupted``). After ``retries`` retries
+the read fails and the run is recorded as failed with the last answer.
+Other 4xx answers, a body that does not decode as its ``Content-Encoding``
+says, and a page that is not JSON or nests deeper than Python's recursion
+limit lets it be parsed and flattened fail at once. Numbers beyond float64
+stay numbers (the profile reads them as ±inf). Credentials come from the
 rule file's ``${NAME}`` substitution; messages name the host and path only.
 """
 
@@ -31,7 +36,8 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitor.errors import SourceError
-from monitor.retry import backoff_seconds, parse_retry_after
+from monitor.retry import backoff_seconds, parse_retry_after, pause
+from monitor.settings import Settings
 from monitor.sources.base import Source, SourceConfig
 from monitor.sources.timestamps import filter_window, require_times
 from monitor.times import format_time
@@ -212,21 +218,41 @@ class HttpSource(Source):
                 last, wait = f"no answer within {config.timeout:g} s", None
             except requests.ConnectionError as exc:
                 last, wait = f"cannot connect ({_cause(exc)})", None
+            except requests.exceptions.ChunkedEncodingError:
+                last, wait = "the answer's body was cut short or malformed", None
+            except requests.exceptions.ContentDecodingError as exc:
+                raise SourceError(f"{self.describe()} answered a body that does not decode as "
+                                  "its Content-Encoding says; check the API or a proxy in "
+                                  "between") from exc
+            except requests.RequestException as exc:  # its text may hold the query: not shown
+                raise SourceError(f"{self.describe()}: request failed "
+                                  f"({type(exc).__name__})") from exc
             else:
                 if response.ok:
                     return response
                 last = f"HTTP {response.status_code} {response.reason or ''}".strip()
                 if response.status_code != 429 and response.status_code < 500:
                     raise SourceError(f"{self.describe()} answered {last}{_hint(response)}")
-                wait = parse_retry_after(response.headers.get("Retry-After"), time.time())
+                wait = self._granted(parse_retry_after(response.headers.get("Retry-After"),
+                                                       time.time()))
             if attempt == config.retries:
                 break
             delay = retry_delay(attempt, config.backoff, config.max_backoff, wait)
             log.warning("%s: %s; retry %d of %d in %.1f s", self.describe(), last, attempt + 1,
                         config.retries, delay)
-            time.sleep(delay)
+            pause(delay, self.stop)
         raise SourceError(f"{self.describe()} stayed unavailable after {config.retries + 1} "
                           f"attempts: {last}")
+
+    def _granted(self, asked: float | None) -> float | None:
+        """The wait a Retry-After asked for, cut to ``MONITOR_HTTP_RETRY_AFTER_MAX``."""
+        if asked is None:
+            return None
+        limit = Settings().http_retry_after_max
+        if asked > limit:
+            log.warning("%s asks to retry after %.0f s; waiting %.0f s "
+                        "(MONITOR_HTTP_RETRY_AFTER_MAX)", self.describe(), asked, limit)
+        return min(asked, limit)
 
     def _bounds(self, start: datetime | None, end: datetime | None) -> dict[str, Any]:
         bounds = {}
@@ -244,7 +270,11 @@ class HttpSource(Source):
     def _frame(
         self, rows: list[dict[str, Any]], start: datetime | None, end: datetime | None
     ) -> Iterator[pd.DataFrame]:
-        frame = pd.json_normalize(rows)
+        try:
+            frame = pd.json_normalize(rows)
+        except RecursionError as exc:  # flattening recurses once per level
+            raise SourceError(f"{self.describe()}: rows nest objects deeper than can be "
+                              "flattened into columns") from exc
         column = self.config.timestamp
         if column and (start is not None or end is not None):
             if column not in frame.columns:
@@ -293,11 +323,15 @@ def _records(body: Any, path: str | None, number: int, where: str) -> list[Any]:
 
 
 def _json(response: requests.Response, number: int, where: str) -> Any:
+    kind = response.headers.get("Content-Type", "no content type")
     try:
         return response.json()
     except ValueError as exc:
-        kind = response.headers.get("Content-Type", "no content type")
-        raise SourceError(f"{where}: page {number} is not JSON ({kind})") from exc
+        raise SourceError(f"{where}: page {number} is not JSON ({kind}): "
+                          f"{_first_line(exc)[:200]}") from exc
+    except RecursionError as exc:  # the stdlib parser recurses once per level
+        raise SourceError(f"{where}: page {number} nests JSON arrays or objects deeper than "
+                          "the parser can follow") from exc
 
 
 def _at(body: Any, path: str) -> Any:
@@ -322,6 +356,11 @@ def _shown(url: str) -> str:
     host = parts.hostname or "?"
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
 
 
 def _hint(response: requests.Response) -> str:

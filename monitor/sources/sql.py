@@ -9,6 +9,8 @@ A table source on PostgreSQL or SQLite profiles its windows inside the
 database by default (``profile_in_database``, see ``monitor.sources.pushdown``):
 only aggregates and a bounded sample travel. ``timeout`` bounds every
 statement on PostgreSQL, and the connection attempt everywhere it can.
+Engines and table reflections are shared process-wide
+(``monitor.sources.engines``), not rebuilt for every window.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field, model_validator
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, NoSuchTableError, SQLAlchemyError
 
 from monitor.errors import MonitorError, SourceError
 from monitor.profiles import Profile
+from monitor.sources import engines
 from monitor.sources.base import ProfileRequest, Source, SourceConfig
 from monitor.sources.pushdown import profile_table
 from monitor.sources.timestamps import filter_window, require_times
@@ -40,6 +43,10 @@ _PARAMETER = re.compile(r"(?<![:\w]):(start|end)\b")
 PUSHDOWN_DIALECTS = ("postgresql", "sqlite")
 """Databases whose table windows are profiled in place."""
 _CONNECT_TIMEOUT = 10
+# A driver may quote a whole value (400 digits, 10 MB of text): long words are cut, so the
+# message keeps what it says about the value.
+_LONGEST_REASON = 300
+_LONG_WORD = re.compile(r"\S{80,}")
 
 
 def safe_url(url: str) -> str:
@@ -121,11 +128,17 @@ class SqlSource(Source):
         self.counter.reset()
         with self._connection(snapshot=True) as conn:
             table, column = self._table_and_column(conn)
-            profile = profile_table(conn, table, column, _bind_time(conn, start),
-                                    _bind_time(conn, end), request,
-                                    chunk_size=self.config.chunk_size)
-        if profile is not None:
-            self.counter.add(rows=profile.rows)
+            try:
+                profile = profile_table(conn, table, column, _bind_time(conn, start),
+                                        _bind_time(conn, end), request,
+                                        chunk_size=self.config.chunk_size)
+            except DataError as exc:
+                # A value the aggregates cannot take (a NUMERIC beyond double precision):
+                # the rows are read instead, where such a number is ±inf, as when pulled.
+                log.warning("%s: cannot profile in the database (%s); reading the rows",
+                            self.describe(), _reason(exc))
+                return None
+        self.counter.add(rows=profile.rows)
         return profile
 
     def newest(self, now: datetime, within: timedelta) -> datetime | None:
@@ -167,9 +180,8 @@ class SqlSource(Source):
         except MonitorError:
             raise
         except SQLAlchemyError as exc:
+            engines.forget_table(self._key())  # a changed table is reflected on the next try
             raise SourceError(f"query on {self.describe()} failed: {self._reason(exc)}") from exc
-        finally:
-            engine.dispose()
 
     def _engine(self) -> Engine:
         try:
@@ -177,7 +189,7 @@ class SqlSource(Source):
             connect_args: dict[str, Any] = {}
             if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
                 connect_args["connect_timeout"] = _CONNECT_TIMEOUT
-            return sa.create_engine(url, connect_args=connect_args)
+            return engines.engine_for(url, connect_args)
         except (ArgumentError, ImportError, ValueError) as exc:
             raise SourceError(f"bad database URL {safe_url(self.config.url)}: {exc}") from exc
 
@@ -210,10 +222,18 @@ class SqlSource(Source):
     def _table(self, conn: sa.Connection) -> sa.Table:
         name = self.config.table or ""
         schema, _, table = name.rpartition(".")
-        try:
+
+        def reflect() -> sa.Table:
             return sa.Table(table, sa.MetaData(), schema=schema or None, autoload_with=conn)
+
+        try:
+            return engines.table_for(self._key(), reflect)
         except NoSuchTableError as exc:
             raise SourceError(f"table '{name}' not found in {safe_url(self.config.url)}") from exc
+
+    def _key(self) -> str:
+        """The source block as its reflection's key: a changed block reflects afresh."""
+        return self.config.model_dump_json()
 
     def _window(
         self, frame: pd.DataFrame, start: datetime | None, end: datetime | None
@@ -286,4 +306,6 @@ def _reason(exc: SQLAlchemyError) -> str:
     """The driver's first line, without the SQL statement and parameters echoed after it."""
     original = getattr(exc, "orig", None)
     text = str(original if original is not None else exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    line = _LONG_WORD.sub(lambda word: word.group()[:40] + "…", line)
+    return line if len(line) <= _LONGEST_REASON else line[:_LONGEST_REASON] + "…"

@@ -33,6 +33,9 @@ def to_utc(values: pd.Series) -> pd.Series:
             f"timestamp column '{values.name}' holds numbers, not times; store ISO-8601 "
             "text or a timestamp type, or convert it in a query"
         )
+    if pd.api.types.is_object_dtype(values.dtype):
+        # Numbers among text are parsed as text (so unreadable), never as epochs of some unit.
+        values = values.astype(str).where(values.notna())
     return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
 
 

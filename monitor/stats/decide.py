@@ -188,12 +188,13 @@ def decide_drift(trials: Sequence[Trial], correction: str = "holm") -> list[Deci
     for i, trial in enumerate(trials):
         floor_applies = trial.auto or trial.min_effect is not None
         big_enough = not floor_applies or meets_effect_floor(trial.result, trial.min_effect)
+        # bool(): a statistic that is a numpy float compares to numpy's bool, which JSON refuses.
         if i in adjusted:
             p = adjusted[i]
-            decisions.append(Decision(p, p < trial.threshold and big_enough))
+            decisions.append(Decision(p, bool(p < trial.threshold and big_enough)))
         else:
-            decisions.append(Decision(None, trial.result.statistic >= trial.threshold
-                                      and big_enough))
+            decisions.append(Decision(None, bool(trial.result.statistic >= trial.threshold
+                                                 and big_enough)))
     return decisions
 
 

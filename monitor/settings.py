@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=60.0, gt=0,
                                  description="how long a window's lease lasts without renewal: "
                                  "a window left by a killed process is taken over after this")
+    http_retry_after_max: float = Field(default=300.0, gt=0,
+                                        description="longest wait (seconds) an HTTP source "
+                                        "grants a Retry-After answer; a longer one is cut to "
+                                        "this, so one API cannot hold a worker for hours")
     # --- alerts and delivery ---
     delivery_initial_delay: float = Field(default=5.0, gt=0,
                                           description="seconds before a failed message's "
@@ -53,6 +57,13 @@ class Settings(BaseSettings):
                               "SIGTERM before the daemon exits anyway")
     reload_interval: float = Field(default=2.0, gt=0,
                                    description="seconds between checks of the rule files")
+    liveness_ticks: int = Field(default=10, ge=1, le=10_000,
+                                description="/healthz turns stale when a monitor's tick makes "
+                                "no progress for this many of its tick intervals")
+    liveness_min: float = Field(default=300.0, gt=0,
+                                description="...but never before this many seconds")
+    ready_timeout: float = Field(default=5.0, gt=0,
+                                 description="seconds /readyz waits for the database to answer")
 
     @field_validator("http")
     @classmethod

@@ -18,6 +18,7 @@ profile are not computed in place.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
@@ -88,18 +89,22 @@ def collect_window(
     return with_read_checks(analysis, spec, facts, history=history, now=now)
 
 
-def collect_labels(spec: MonitorSpec, analysis: Analysis, window: Window) -> Analysis:
+def collect_labels(
+    spec: MonitorSpec, analysis: Analysis, window: Window, *, stop: threading.Event | None = None
+) -> Analysis:
     """The analysis with the model measured on the window whose labels are in by now.
 
     Reads that earlier window's predictions from the monitor's source and the
     labels that arrived since from the ``labels:`` source (see
-    ``monitor.analysis.labels``).
+    ``monitor.analysis.labels``); ``stop`` interrupts the sources' waits.
     """
     assert spec.labels is not None
     earlier = labelled_window(spec, window)
     base = spec.origin.parent
-    predictions = open_source(spec.source.config, base_dir=base).read(earlier.start, earlier.end)
-    labels = open_source(spec.labels.source.config, base_dir=base).read(earlier.start, window.end)
+    predictions = open_source(spec.source.config, base_dir=base, stop=stop).read(
+        earlier.start, earlier.end)
+    labels = open_source(spec.labels.source.config, base_dir=base, stop=stop).read(
+        earlier.start, window.end)
     return with_labels(analysis, spec, earlier, predictions, labels)
 
 

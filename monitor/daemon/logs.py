@@ -1,8 +1,9 @@
 """Logging set-up: one line per event, as text for people or JSON for log shippers.
 
 Run context (monitor, window, run id) is bound once per run with
-``bind_run`` and shows on every line logged inside it. Every line passes
-through ``Redactor`` last, so a secret that reaches a message by accident
+``bind_run`` and shows on every line logged inside it. Every field passes
+through ``Redactor`` before it is written (for JSON, before it is encoded),
+so a secret that reaches a message by accident
 (a password in a database URL, a token in a query string, a signing
 secret, the value of a secret environment variable) is masked.
 """
@@ -102,16 +103,19 @@ class _JsonFormatter(logging.Formatter):
         self.redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
+        """Each field is redacted before it is encoded: JSON escaping (quotes,
+        backslashes, non-ASCII) would otherwise hide a secret from the masks."""
         event: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": self.redact(record.getMessage()),
         }
-        event.update({k: str(v) for k, v in getattr(record, "context", {}).items()})
+        event.update({self.redact(str(k)): self.redact(str(v))
+                      for k, v in getattr(record, "context", {}).items()})
         if record.exc_info:
-            event["exception"] = self.formatException(record.exc_info)
-        return self.redact(json.dumps(event))
+            event["exception"] = self.redact(self.formatException(record.exc_info))
+        return json.dumps(event)
 
 
 def mask_secrets(secrets: Iterable[str]) -> None:

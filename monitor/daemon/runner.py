@@ -33,7 +33,8 @@ from monitor.store.repository import Store
 from monitor.times import utc_now
 from monitor.windows import Window, due_windows, latest_complete_window
 
-__all__ = ["Interrupted", "RunOutcome", "Runner", "retry_backoff", "until_stopped"]
+__all__ = ["Interrupted", "RunOutcome", "Runner", "describe_error", "retry_backoff",
+           "until_stopped"]
 
 log = logging.getLogger(__name__)
 
@@ -124,27 +125,41 @@ class Runner:
         return self._due(spec, limit)[0]
 
     def _due(self, spec: MonitorSpec, limit: int) -> tuple[list[Window], dict[Window, RunRecord]]:
-        """The due windows, and the failed runs among the recent ones, from one query."""
+        """The due windows, and the failed runs among the recent ones.
+
+        A window whose lease row is left (its process was killed before it
+        stored anything) counts as tried: it is due again, even when it was a
+        new monitor's first window and no run of the monitor is stored yet.
+        """
         recent = self.store.runs(spec.name, limit=max(48, 2 * limit))
         runs = {Window(r.window_start, r.window_end): r for r in recent}
         finished = [w for w, r in runs.items() if r.status in FINISHED_RUN_STATUSES]
         failed = {w: r for w, r in runs.items() if r.status == "failed"}
+        started = [Window(lease.window_start, lease.window_end)
+                   for lease in self.leases.held(spec.name)]
         due = due_windows(self.clock(), spec.window, spec.delay, finished=finished,
-                          tried=runs, limit=limit)
+                          tried=[*runs, *started], limit=limit)
         return due, failed
 
-    def run_due(self, spec: MonitorSpec, limit: int) -> list[RunOutcome]:
+    def run_due(
+        self, spec: MonitorSpec, limit: int, *, progress: Callable[[], None] | None = None
+    ) -> list[RunOutcome]:
         """Run the due windows oldest first; stop at the first that fails or is leased.
 
         So the watermark never passes a window that was not processed: the
-        next call starts again from it.
+        next call starts again from it. ``progress`` is called as each window
+        begins and ends (the daemon's liveness).
         """
         outcomes = []
         due, failed = self._due(spec, limit)
         for window in due:
             if self.stop.is_set() or self._backing_off(spec, window, failed.get(window)):
                 break
+            if progress is not None:
+                progress()
             outcomes.append(self.run_window(spec, window))
+            if progress is not None:
+                progress()
             if outcomes[-1].status in self.STOP_STATUSES:
                 break
         return outcomes
@@ -154,35 +169,51 @@ class Runner:
         return latest_complete_window(self.clock(), spec.window, spec.delay)
 
     def run_window(self, spec: MonitorSpec, window: Window) -> RunOutcome:
-        """Process one window exactly once; an already stored window is skipped."""
+        """Process one window exactly once; an already stored window is skipped.
+
+        Never raises for a fault of the window's own: whatever goes wrong (a
+        plugin's bug, a hostile input, the database) ends as a "failed"
+        outcome, stored when the database answers, so the daemon and the
+        other monitors carry on and the window is retried after its backoff.
+        """
         with bind_run(monitor=spec.name, window=str(window)):
-            stored = self._stored(spec, window)
+            try:
+                return self._run_leased(spec, window)
+            except Exception as exc:  # the store failed outside the run itself
+                error = describe_error(exc)
+                log.error("window could not be run: %s", error,
+                          exc_info=not isinstance(exc, MonitorError))
+                return RunOutcome(spec.name, window, "failed", error=error)
+
+    def _run_leased(self, spec: MonitorSpec, window: Window) -> RunOutcome:
+        stored = self._stored(spec, window)
+        if stored is not None:
+            return stored
+        if self._behind_other_process(spec, window):
+            return RunOutcome(spec.name, window, "leased",
+                              error="an earlier window is being run by another process")
+        claim = self.leases.claim(spec.name, window.start, window.end, self.owner,
+                                  self.clock(), self.lease)
+        if not claim.granted or claim.lease is None:
+            return self._leased_elsewhere(spec, window, claim.lease)
+        self._held_elsewhere.pop(spec.name, None)
+        with LeaseKeeper(self.leases, claim.lease, self.lease, self.clock):
+            stored = self._stored(spec, window)  # stored while we were claiming
             if stored is not None:
                 return stored
-            if self._behind_other_process(spec, window):
-                return RunOutcome(spec.name, window, "leased",
-                                  error="an earlier window is being run by another process")
-            claim = self.leases.claim(spec.name, window.start, window.end, self.owner,
-                                      self.clock(), self.lease)
-            if not claim.granted or claim.lease is None:
-                return self._leased_elsewhere(spec, window, claim.lease)
-            self._held_elsewhere.pop(spec.name, None)
-            with LeaseKeeper(self.leases, claim.lease, self.lease, self.clock):
-                stored = self._stored(spec, window)  # stored while we were claiming
-                if stored is not None:
-                    return stored
-                began, started_at = time.monotonic(), self.clock()
-                try:
-                    outcome = self._process(spec, window, started_at)
-                except Interrupted:
-                    log.warning("run interrupted by the stop; the window runs again on next "
-                                "start")
-                    outcome = RunOutcome(spec.name, window, "interrupted")
-                except MonitorError as exc:
-                    outcome = self._fail(spec, window, started_at, str(exc))
-                outcome = replace(outcome, seconds=time.monotonic() - began)
-                _log_summary(outcome)
-                return outcome
+            began, started_at = time.monotonic(), self.clock()
+            try:
+                outcome = self._process(spec, window, started_at)
+            except Interrupted:
+                log.warning("run interrupted by the stop; the window runs again on next start")
+                outcome = RunOutcome(spec.name, window, "interrupted")
+            except Exception as exc:
+                if not isinstance(exc, MonitorError):
+                    log.exception("unexpected error in the run")
+                outcome = self._fail(spec, window, started_at, describe_error(exc))
+            outcome = replace(outcome, seconds=time.monotonic() - began)
+            _log_summary(outcome)
+            return outcome
 
     def _backing_off(self, spec: MonitorSpec, window: Window, failed: RunRecord | None) -> bool:
         """True while a window that failed waits for its next try (backoff per attempt)."""
@@ -215,8 +246,8 @@ class Runner:
         now = self.clock()
         if not any(lease.window_start == held.start and lease.owner != self.owner
                    and lease.expires_at > now for lease in self.leases.held(spec.name)):
-            # Released or expired (its owner was killed): the window is due again, or, for
-            # a monitor without a watermark, no longer due at all. Either way, go on.
+            # Released or expired (its owner was killed): the window is due again (its
+            # lease row makes it so, see _due) or done. Either way, go on.
             self._held_elsewhere.pop(spec.name, None)
             return False
         return True
@@ -232,13 +263,13 @@ class Runner:
     def _process(self, spec: MonitorSpec, window: Window, started_at: datetime) -> RunOutcome:
         """One window, top to bottom: reference → source → analysis → alerts → store."""
         reference = self.references.resolve(spec)
-        source = open_source(spec.source.config, base_dir=spec.origin.parent)
+        source = open_source(spec.source.config, base_dir=spec.origin.parent, stop=self.stop)
         analysis = collect_window(spec, reference.profile, source, window, now=self.clock(),
                                   history=self._history(spec, window),
                                   previous=self._previous(spec, window),
                                   wrap=lambda chunks: until_stopped(chunks, self.stop))
         if spec.labels is not None:
-            analysis = collect_labels(spec, analysis, window)
+            analysis = collect_labels(spec, analysis, window, stop=self.stop)
         now = self.clock()
         evaluation = evaluate_alerts(spec, window, analysis, self.store.alert_states(spec.name),
                                      now, silences=active_silences(self.store, now))
@@ -292,8 +323,9 @@ class Runner:
         try:
             evaluation = self._evaluate_failure(spec, window, error)
             stored = self.store.save_run(run, [], evaluation.states, evaluation.notifications)
-        except MonitorError as exc:  # the database itself is down: nothing to record in
-            return RunOutcome(spec.name, window, "failed", error=f"{error}; and {exc}")
+        except Exception as exc:  # the database itself is down: nothing to record in
+            return RunOutcome(spec.name, window, "failed",
+                              error=f"{error}; and {describe_error(exc)}")
         return RunOutcome(
             spec.name, window, "failed", error=error, run_id=stored.id if stored else None,
             firing=evaluation.firing, notifications=len(evaluation.notifications),
@@ -312,6 +344,22 @@ class Runner:
         at = latest if latest.end > window.end else window
         return evaluate_alerts(spec, at, None, self.store.alert_states(spec.name), now,
                                silences=active_silences(self.store, now), error=error)
+
+
+def describe_error(exc: BaseException) -> str:
+    """The text stored and shown for a failed run: the message, and the kind when unexpected.
+
+    The project's own errors already say what is wrong and where; anything
+    else (a plugin's bug, a library's fault) is named by its class, so that
+    ``RuntimeError: boom`` does not read as a bare ``boom``.
+    """
+    if isinstance(exc, MonitorError):
+        return str(exc)
+    text = str(exc).strip()
+    kind = type(exc).__name__
+    if len(text) > 2000:
+        text = text[:2000] + "…"
+    return f"unexpected {kind}: {text}" if text else f"unexpected {kind}"
 
 
 def _log_summary(outcome: RunOutcome) -> None:

@@ -15,7 +15,6 @@ import os
 import random
 import signal
 import threading
-import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,50 +30,35 @@ from apscheduler.events import (
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
 
-from monitor.alerts.delivery.dispatcher import Dispatcher, RetryPolicy, build_notifiers
+from monitor.alerts.delivery.dispatcher import (
+    Acknowledgements,
+    Dispatcher,
+    RetryPolicy,
+    build_notifiers,
+)
 from monitor.alerts.delivery.resend import AlertmanagerResender
-from monitor.alerts.notifiers.base import Notifier
+from monitor.daemon.deliveries import Deliveries
+from monitor.daemon.health import Heartbeat, tick_limit
+from monitor.daemon.housekeeping import retire_removed_alerts
 from monitor.daemon.logs import mask_secrets
 from monitor.daemon.metrics import Metrics, StoreCollector
-from monitor.daemon.runner import Runner
-from monitor.daemon.server import HttpServer
+from monitor.daemon.runner import Runner, describe_error
+from monitor.daemon.server import HttpServer, SingleFlight
 from monitor.daemon.status import monitor_status
+from monitor.daemon.triggers import describe, job_id, tick_interval, trigger_for
 from monitor.errors import MonitorError, RulesInvalid
 from monitor.rules.loader import load_rules, rule_files
-from monitor.rules.schema import MonitorSpec, RuleSet
+from monitor.rules.schema import RuleSet
 from monitor.settings import Settings
 from monitor.store import Store, open_store
 from monitor.times import utc_now
-from monitor.windows import EPOCH
 
-__all__ = ["Daemon", "trigger_for"]
+__all__ = ["Daemon"]
 
 log = logging.getLogger(__name__)
-
-
-def trigger_for(spec: MonitorSpec, *, jitter: float = 0.0) -> BaseTrigger:
-    """The APScheduler trigger of a monitor's ``schedule:`` (UTC), spread by ``jitter``.
-
-    Interval ticks fall on a fixed grid shifted by an offset in ``[0, jitter)``
-    taken from the monitor's name: monitors spread out, and each keeps its exact
-    period (APScheduler's own interval jitter would lengthen it by half the
-    jitter on average, as each tick counts from the jittered one before). Cron
-    ticks get APScheduler's random jitter, which does not drift.
-    """
-    schedule = spec.schedule
-    if schedule.cron is not None:
-        trigger = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
-        trigger.jitter = int(jitter) or None
-        return trigger
-    assert schedule.every is not None
-    offset = timedelta(seconds=jitter * zlib.crc32(spec.name.encode()) / 2**32)
-    return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC,
-                           start_date=EPOCH + offset)
 
 
 class Daemon:
@@ -94,15 +78,20 @@ class Daemon:
         self._running = 0
         self._rules: RuleSet | None = None
         self._mtimes: dict[Path, float] = {}
-        self._last_tick: datetime | None = None
         self._store: Store | None = None
         self._runner: Runner | None = None
-        self._dispatcher: Dispatcher | None = None
         self._resender: AlertmanagerResender | None = None
-        self._notifiers: dict[str, Notifier] = {}
+        self._deliveries = Deliveries()
+        self._acknowledgements = Acknowledgements()  # outlives reloads' dispatchers
+        self._retire_pending = False
+        self._heartbeat = Heartbeat(settings.liveness_min)
+        self._ping = SingleFlight(self._ping_store, settings.ready_timeout, "the database")
+        # Deliveries and the heartbeat have threads of their own: busy monitors never delay them.
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=settings.workers)},
+            executors={"default": ThreadPoolExecutor(max_workers=settings.workers),
+                       "delivery": ThreadPoolExecutor(max_workers=1),
+                       "heartbeat": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(settings.misfire_grace)},
         )
@@ -127,7 +116,10 @@ class Daemon:
             self.metrics.reload_time.set_to_current_time()
             self._scheduler.add_job(self._dispatch, IntervalTrigger(
                 seconds=self.settings.dispatch_interval, timezone=UTC), id="dispatch",
-                name="deliver notifications")
+                name="deliver notifications", executor="delivery")
+            self._scheduler.add_job(self._heartbeat.beat, IntervalTrigger(
+                seconds=min(self.settings.liveness_min / 3, 10.0), timezone=UTC),
+                id="heartbeat", name="scheduler heartbeat", executor="heartbeat")
             self._scheduler.start()
             server.start()
             log.info("daemon started: %d monitors from %s, %d workers", len(rules.monitors),
@@ -138,6 +130,7 @@ class Daemon:
             finished = self._drain()
             server.close()
             if finished:
+                self._deliveries.close()
                 store.close()
                 log.info("daemon stopped")
             else:
@@ -166,61 +159,82 @@ class Daemon:
                                        timeout=self.settings.stop_grace)
 
     def _abandon(self) -> None:
-        """Exit although runs are still going: their transactions never commit."""
+        """Exit although runs are still going: their transactions never commit.
+
+        Their leases are given up first, so the next start (or another daemon)
+        runs those windows at once instead of waiting for the leases to expire.
+        """
         log.warning("%d runs still going after %.0fs; their windows will run again on the "
                     "next start", self._running, self.settings.stop_grace)
+        if self._runner is not None:
+            try:
+                self._runner.leases.release_all(self._runner.owner)
+            except Exception as exc:  # they expire on their own
+                log.warning("could not release the leases of the abandoned runs: %s", exc)
         logging.shutdown()
         os._exit(0)
 
     def reload(self) -> bool:
-        """Load the rule files again; on any error keep the rules already running."""
+        """Load the rule files again; on any error keep the rules already running.
+
+        Whatever the files hold (and whatever goes wrong applying them), the
+        daemon keeps running the rules it had: a bad edit never stops it.
+        """
         self._mtimes = self._rule_mtimes()
         self.metrics.reload_time.set_to_current_time()
         try:
-            rules = load_rules(self.paths, env=os.environ)
-        except RulesInvalid as exc:
-            for error in exc.errors:
-                log.error("rule reload rejected: %s", error)
+            self._apply(load_rules(self.paths, env=os.environ))
+        except Exception as exc:
+            errors = ([str(e) for e in exc.errors] if isinstance(exc, RulesInvalid)
+                      else [describe_error(exc)])
+            for error in errors:
+                log.error("rule reload rejected: %s", error,
+                          exc_info=not isinstance(exc, MonitorError))
             log.error("keeping the %d monitors already running",
                       len(self._rules.monitors) if self._rules else 0)
             self.metrics.reload_success.set(0)
             self._reload_ok = False
             return False
-        self._apply(rules)
         self.metrics.reload_success.set(1)
         self._reload_ok = True
-        log.info("rules reloaded: %d monitors", len(rules.monitors))
+        log.info("rules reloaded: %d monitors", len(self._rules.monitors) if self._rules else 0)
         return True
 
     def _apply(self, rules: RuleSet) -> None:
-        """Schedule the monitors of ``rules``: add new, replace changed, remove gone."""
+        """Schedule the monitors of ``rules``: add new, replace changed, remove gone.
+
+        Everything that can fail (notifiers, triggers) is built before the
+        running rules are touched; deliveries in flight end on the old notifiers.
+        """
         old = {m.name: m for m in self._rules.monitors} if self._rules else {}
         new = {m.name: m for m in rules.monitors}
-        previous = self._notifiers
-        self._notifiers = build_notifiers(rules)
-        for notifier in self._notifiers.values():
+        triggers = {name: trigger_for(spec, jitter=self.settings.jitter)
+                    for name, spec in new.items() if old.get(name) != spec}
+        notifiers = build_notifiers(rules)
+        for notifier in notifiers.values():
             mask_secrets(notifier.secrets())
-        self._dispatcher = Dispatcher(self._require_store(), self._notifiers, clock=utc_now,
-                                      policy=RetryPolicy.from_settings(self.settings))
+        dispatcher = Dispatcher(self._require_store(), notifiers, clock=utc_now,
+                                policy=RetryPolicy.from_settings(self.settings),
+                                acknowledgements=self._acknowledgements)
+        self._deliveries.swap(notifiers, dispatcher)
         self._rules = rules
-        for notifier in previous.values():
-            notifier.close()
+        self._retire_pending = True
         for name in old.keys() - new.keys():
-            self._scheduler.remove_job(_job_id(name))
+            self._scheduler.remove_job(job_id(name))
             log.info("monitor %s removed", name)
         for name, spec in new.items():
             if old.get(name) == spec:
                 continue
             if name in old:
-                self._scheduler.remove_job(_job_id(name))
+                self._scheduler.remove_job(job_id(name))
             # The first tick runs now (within the jitter): missed windows are not kept waiting.
             first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, self.settings.jitter))
-            self._scheduler.add_job(
-                self._tick, trigger_for(spec, jitter=self.settings.jitter), args=[name],
-                id=_job_id(name), name=name, next_run_time=first)
+            self._scheduler.add_job(self._tick, triggers[name], args=[name], id=job_id(name),
+                                    name=name, next_run_time=first)
             log.info("monitor %s %s (%s)", name, "rescheduled" if name in old else "scheduled",
-                     _describe(spec))
+                     describe(spec))
         self.metrics.monitors.set(len(new))
+        self._retire()
 
     def _tick(self, name: str) -> datetime | None:
         """Process every due window of one monitor, oldest first; return when it started."""
@@ -229,7 +243,7 @@ class Daemon:
                 return None
             self._running += 1
         try:
-            self._last_tick = started = utc_now()
+            started = utc_now()
             self._run_due(name)
             return started
         finally:
@@ -242,18 +256,21 @@ class Daemon:
         spec = next((m for m in rules.monitors if m.name == name), None) if rules else None
         if spec is None or runner is None:
             return
-        try:
-            # Oldest first, stopping at a window that failed, was interrupted or is leased
-            # elsewhere: the watermark never passes a window that was not processed.
-            outcomes = runner.run_due(spec, self.settings.catch_up_limit)
-            for outcome in outcomes:
-                self.metrics.observe(outcome)
-            if any(outcome.notifications for outcome in outcomes):
-                self._dispatch()
-        except MonitorError as exc:
-            log.error("monitor %s: tick failed: %s", name, exc)
-        except Exception:
-            log.exception("monitor %s: unexpected error in tick", name)
+        limit = tick_limit(tick_interval(spec, utc_now()), self.settings.liveness_ticks,
+                           self.settings.liveness_min)
+        with self._heartbeat.tick(name, limit) as progress:
+            try:
+                # Oldest first, stopping at a window that failed, was interrupted or is leased
+                # elsewhere: the watermark never passes a window that was not processed.
+                outcomes = runner.run_due(spec, self.settings.catch_up_limit,
+                                          progress=progress.move)
+                for outcome in outcomes:
+                    self.metrics.observe(outcome)
+                if any(outcome.notifications for outcome in outcomes):
+                    self._dispatch()
+            except Exception as exc:
+                log.error("monitor %s: tick failed: %s", name, describe_error(exc),
+                          exc_info=not isinstance(exc, MonitorError))
 
     def _on_job_event(self, event: JobEvent) -> None:
         """Measure how late ticks started; count ticks dropped as missed or overlapping."""
@@ -268,27 +285,45 @@ class Daemon:
             self.metrics.ticks_skipped.labels(reason).inc()
 
     def _dispatch(self) -> None:
-        dispatcher = self._dispatcher
-        if dispatcher is None or self._stop.is_set():
+        if self._stop.is_set():
+            return
+        self._retire()
+        with self._deliveries.use() as current:
+            if current is None:
+                return
+            try:
+                report = current.dispatcher.dispatch(utc_now())
+                self.metrics.delivered.inc(report.delivered)
+                self.metrics.dead.inc(report.dead)
+                if self._resender is not None:  # Alertmanager forgets alerts not re-sent
+                    self._resender.resend(current.notifiers, utc_now())
+            except Exception as exc:
+                log.error("delivering notifications failed: %s", describe_error(exc),
+                          exc_info=not isinstance(exc, MonitorError))
+
+    def _retire(self) -> None:
+        """Resolve the alerts of removed rules; tried again each delivery round until it works."""
+        rules, current, store = self._rules, self._deliveries.current, self._store
+        if not self._retire_pending or rules is None or current is None or store is None:
             return
         try:
-            report = dispatcher.dispatch(utc_now())
-            self.metrics.delivered.inc(report.delivered)
-            self.metrics.dead.inc(report.dead)
-            if self._resender is not None:  # Alertmanager forgets alerts not re-sent
-                self._resender.resend(self._notifiers, utc_now())
-        except MonitorError as exc:
-            log.error("delivering notifications failed: %s", exc)
-        except Exception:
-            log.exception("unexpected error while delivering notifications")
+            retire_removed_alerts(store, rules, current.notifiers, utc_now())
+            self._retire_pending = False
+        except Exception as exc:
+            log.error("resolving the alerts of removed rules failed (will try again): %s",
+                      describe_error(exc), exc_info=not isinstance(exc, MonitorError))
 
     def _health(self) -> dict[str, Any]:
-        return {"status": "ok", "last_tick": self._last_tick, "running": self._running,
-                "monitors": len(self._rules.monitors) if self._rules else 0}
+        """Liveness from memory: stale when a tick stands still (``daemon.health``)."""
+        return self._heartbeat.report(len(self._rules.monitors) if self._rules else 0)
 
     def _ready(self) -> dict[str, Any]:
+        """Readiness: the rules are loaded and the database answers within the timeout."""
         if self._rules is None:
             return {"status": "unready", "reason": "rules not loaded"}
+        return self._ping()
+
+    def _ping_store(self) -> dict[str, Any]:
         try:
             self._require_store().ping()
         except MonitorError as exc:
@@ -299,7 +334,7 @@ class Daemon:
         rules, store = self._rules, self._require_store()
         monitors = []
         for spec in rules.monitors if rules else []:
-            job = self._scheduler.get_job(_job_id(spec.name))
+            job = self._scheduler.get_job(job_id(spec.name))
             next_run = job.next_run_time if job is not None else None
             monitors.append(monitor_status(store, spec, next_run))
         return {"status": "ok", "time": utc_now(), "running": self._running,
@@ -350,13 +385,3 @@ class Daemon:
         """Ask the daemon to stop, as SIGTERM does."""
         self._stop.set()
         self._wake.set()
-
-
-def _job_id(name: str) -> str:
-    return f"monitor:{name}"
-
-
-def _describe(spec: MonitorSpec) -> str:
-    schedule = spec.schedule
-    when = f"cron {schedule.cron}" if schedule.cron else f"every {schedule.every}"
-    return f"{when}, window {spec.window}, delay {spec.delay}"

@@ -114,6 +114,12 @@ class Leases:
                 self._writes.begin() as conn:
             conn.execute(statement)
 
+    def release_all(self, owner: str) -> int:
+        """Give up every lease of ``owner`` (a process leaving its runs); return how many."""
+        statement = delete(_TABLE).where(_TABLE.c.owner == owner)
+        with store_errors(self.engine, "release leases"), self._writes.begin() as conn:
+            return cast(CursorResult[Any], conn.execute(statement)).rowcount
+
     def held(self, monitor: str | None = None) -> list[Lease]:
         """Every lease row (of ``monitor``), expired or not, oldest window first."""
         statement = select(_TABLE).order_by(_TABLE.c.monitor, _TABLE.c.window_start)

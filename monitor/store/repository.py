@@ -191,6 +191,20 @@ class Store:
         logger.debug("stored run %d of monitor %s", record.id, record.monitor)
         return record
 
+    def save_alerts(
+        self, alert_states: Sequence[AlertStateRecord], notifications: Sequence[NewNotification]
+    ) -> None:
+        """Store alert states and their notifications in one transaction, without a run.
+
+        For alerts that no run evaluates any more (their rule was removed).
+        Notifications whose idempotency key is already in the outbox are skipped.
+        """
+        documents = [_document(n.payload, f"notification {n.idempotency_key!r}")
+                     for n in notifications]  # fmt: skip
+        with self._writing("save alert states") as session:
+            _upsert_alert_states(session, alert_states)
+            _enqueue(session, notifications, documents)
+
     def last_window_end(self, monitor: str) -> datetime | None:
         """Return the watermark: the latest window end among ``ok``/``no_data`` runs."""
         query = select(func.max(RunRow.window_end)).where(

@@ -189,13 +189,13 @@ def test_window_of_a_killed_daemon_is_taken_over_after_its_lease(world, receiver
     rules = write_rules(world, receiver, f'{{type: sql, url: "{url}", query: "{query}", '
                         'timestamp: logged_at}', names=("slow",))
     leases = Leases(world["store"].engine)
-    victim = daemons(rules, "victim", MONITOR_LEASE_SECONDS="3")
+    victim = daemons(rules, "victim", MONITOR_LEASE_SECONDS="10")
     logs = [world["tmp"] / "victim.log"]
     wait_for(lambda: bool(leases.held("slow")), 60, "the victim to lease a window", logs)
-    [lease] = leases.held("slow")
-    assert lease.window_start == world["seed"]
     victim.send_signal(signal.SIGKILL)
     victim.wait()
+    [lease] = leases.held("slow")  # as the victim last renewed it
+    assert lease.window_start == world["seed"]
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE control SET slow = false"))
         # The killed client's query sleeps on in the server; end it as a restart would.
@@ -211,8 +211,13 @@ def test_window_of_a_killed_daemon_is_taken_over_after_its_lease(world, receiver
     assert heir.wait(timeout=30) == 0
     run = store.get_run("slow", lease.window_start, lease.window_end)
     assert run.status == "ok" and run.attempts == 1
-    messages = [e["message"] for e in events(world["tmp"] / "heir.log")]
-    waited = next(i for i, m in enumerate(messages) if "skipped here" in m)
+    heir_events = events(world["tmp"] / "heir.log")
+    messages = [e["message"] for e in heir_events]
     took = next(i for i, m in enumerate(messages) if m.startswith("run ok"))
-    assert waited < took  # it found the live lease first, then took the window over
+    # It ran the window only once the victim's lease had expired...
+    assert datetime.fromisoformat(heir_events[took]["time"]) >= lease.expires_at
+    # ...and, when it started while that lease was live, it found it and waited.
+    started = next(e for e in heir_events if e["message"].startswith("daemon started"))
+    if datetime.fromisoformat(started["time"]) < lease.expires_at - timedelta(seconds=1):
+        assert any("skipped here" in m for m in messages[:took])
     assert [r.window_start for r in store.runs("slow", limit=100)].count(lease.window_start) == 1

@@ -64,3 +64,20 @@ def test_exceptions_are_redacted_too(capsys):
     except RuntimeError:
         logging.getLogger("monitor.test").exception("boom")
     assert "topsecretpw" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("secret", ['pa"ss\\word-42', "pässwört-secret", "tab\tsecret-99"])
+def test_json_fields_are_redacted_before_they_are_encoded(capsys, secret):
+    """A secret that JSON escapes (quotes, backslashes, non-ASCII, tabs) is still masked."""
+    configure_logging("json", "INFO", Redactor([secret]))
+    with bind_run(monitor="credit", source=f"db with {secret}"):
+        try:
+            raise RuntimeError(f"login refused for {secret}")
+        except RuntimeError:
+            logging.getLogger("monitor.test").exception("connecting with %s failed", secret)
+    line = capsys.readouterr().err.strip()
+    event = json.loads(line)
+    assert secret not in json.dumps(event) and secret not in line
+    assert json.dumps(secret)[1:-1] not in line  # nor its escaped form
+    assert event["message"] == "connecting with *** failed"
+    assert event["source"] == "db with ***" and "***" in event["exception"]

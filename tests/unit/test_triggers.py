@@ -3,7 +3,7 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from monitor.daemon.scheduler import trigger_for
+from monitor.daemon.triggers import trigger_for
 from monitor.rules.schema import MonitorSpec
 
 NOW = datetime(2026, 11, 26, 10, 0, 7, tzinfo=UTC)

@@ -13,7 +13,9 @@ back, each with its stable idempotency key.
 
 Delivery is at least once: a dispatcher killed between a receiver's answer
 and the database update sends that message again after its lease, with the
-same idempotency key, so receivers can drop it. A message marked delivered is
+same idempotency key, so receivers can drop it. A database that fails only
+that update does not cause a resend: the delivered ids wait in memory
+(``Acknowledgements``) and are marked first once the database is back. A message marked delivered is
 never sent again. Secrets of a notifier never reach the database or the log:
 its error messages are scrubbed of them before they are stored.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import threading
 import traceback
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from typing import Any, Literal, Protocol
 
 from monitor import plugins
 from monitor.alerts.notifiers.base import Notification, Notifier
-from monitor.errors import NotifierError
+from monitor.errors import NotifierError, StoreError
 from monitor.retry import backoff_seconds
 from monitor.rules.schema import RuleSet
 from monitor.settings import Settings
@@ -39,6 +42,7 @@ from monitor.store.outbox import OutboxQueue
 from monitor.store.repository import Store
 
 __all__ = [
+    "Acknowledgements",
     "DispatchReport",
     "Dispatcher",
     "OutboxEntry",
@@ -192,6 +196,33 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
+class Acknowledgements:
+    """Ids of messages a receiver accepted but the database could not yet mark delivered.
+
+    Kept by the process across dispatchers (a reload builds a new one), so a
+    database outage between the answer and the update never sends a message twice.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[int] = set()
+
+    def add(self, ids: Sequence[int]) -> None:
+        """Remember ``ids`` as delivered."""
+        with self._lock:
+            self._ids.update(ids)
+
+    def pending(self) -> list[int]:
+        """The ids still to be marked delivered."""
+        with self._lock:
+            return sorted(self._ids)
+
+    def done(self, ids: Sequence[int]) -> None:
+        """``ids`` are marked delivered in the database."""
+        with self._lock:
+            self._ids.difference_update(ids)
+
+
 class Dispatcher:
     """Delivers due outbox messages through the notifiers named in them.
 
@@ -204,6 +235,8 @@ class Dispatcher:
         clock: when given, read before each delivery, so a message whose lease
             ran out during a slow batch is skipped rather than sent twice, and
             used to time-stamp outcomes; without it, ``now`` stands for the batch.
+        acknowledgements: delivered ids not yet marked; share one between the
+            dispatchers of a process.
     """
 
     def __init__(
@@ -214,6 +247,7 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=2),
         rng: random.Random | None = None,
         clock: Callable[[], datetime] | None = None,
+        acknowledgements: Acknowledgements | None = None,
     ) -> None:
         if lease <= timedelta(0):
             raise ValueError(f"dispatcher lease must be positive, got {lease}")
@@ -223,14 +257,20 @@ class Dispatcher:
         self._lease = lease
         self._rng = rng or random.Random()
         self._clock = clock
+        self._acks = acknowledgements or Acknowledgements()
 
     def dispatch(self, now: datetime, limit: int = 50) -> DispatchReport:
         """Claim up to ``limit`` due messages (with their groups) and try each group once.
 
         One bad message never stops the others: notifier failures, unknown
         notifier names and notifier bugs are recorded on the message. Store
-        errors propagate; claimed messages are then retried after their lease.
+        errors propagate; claimed messages are then retried after their lease,
+        except those already delivered, which are marked first on the next call.
         """
+        pending = self._acks.pending()
+        if pending:  # raises while the database is still away
+            self._outbox.mark_delivered(pending, now)
+            self._acks.done(pending)
         counts = {"delivered": 0, "retried": 0, "dead": 0, "skipped": 0}
         grouped = {name for name, notifier in self._notifiers.items() if notifier.groups}
         claimed = self._outbox.claim(now, self._lease, limit, grouped)
@@ -285,7 +325,12 @@ class Dispatcher:
                 "a fault in the notifier itself (details in the debug log)"
             )
             return self._fail(batch, now, attempt, error, True, None)
-        self._outbox.mark_delivered([m.id for m in batch], now)
+        ids = [m.id for m in batch]
+        try:
+            self._outbox.mark_delivered(ids, now)
+        except StoreError:
+            self._acks.add(ids)
+            raise
         return "delivered"
 
     def _fail(

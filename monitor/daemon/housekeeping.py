@@ -1,0 +1,46 @@
+"""Store upkeep the daemon does after loading rules: retire the alerts of removed rules.
+
+The daemon owns the alert states of its database: when a monitor or an alert
+rule leaves its rule files, the alerts it left firing are resolved here (the
+pure decision is ``monitor.alerts.retire``). One-shot commands do not do
+this, as they may run on a subset of the rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from datetime import datetime
+
+from monitor.alerts.retire import orphaned, retirement
+from monitor.rules.schema import RuleSet
+from monitor.store.alerting import list_alert_states
+from monitor.store.outbox import OutboxQueue
+from monitor.store.repository import Store
+
+__all__ = ["RECENT_MESSAGES", "retire_removed_alerts"]
+
+log = logging.getLogger(__name__)
+
+RECENT_MESSAGES = 5000
+"""Outbox messages searched for the notifiers a removed alert fired to."""
+
+
+def retire_removed_alerts(
+    store: Store, rules: RuleSet, notifiers: Collection[str], now: datetime
+) -> int:
+    """Make inactive every alert state whose rule is gone; return how many were retired."""
+    defined = {(m.name, rule.name) for m in rules.monitors for rule in m.alerts}
+    states = orphaned(list_alert_states(store), defined)
+    if not states:
+        return 0
+    sent = [(m.notifier, m.payload) for m in OutboxQueue(store).messages(limit=RECENT_MESSAGES)]
+    records, notifications = retirement(states, sent, notifiers, now)
+    store.save_alerts(records, notifications)
+    for state in states:
+        log.info("alert %s of monitor %s is no longer in the rules: %s -> inactive%s",
+                 state.alert, state.monitor, state.state,
+                 " (resolution sent)" if any(n.payload["alert"] == state.alert
+                                             and n.payload["monitor"] == state.monitor
+                                             for n in notifications) else "")
+    return len(states)

@@ -1,0 +1,112 @@
+"""The HTTP endpoints on a real socket: idle clients and a hung store never block /healthz."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from monitor.daemon import server as server_module
+from monitor.daemon.server import HttpServer, SingleFlight
+
+
+def fetch(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, dict]:
+    status, body = fetch(port, path, timeout)
+    return status, json.loads(body) if body.startswith(b"{") else {"text": body.decode()}
+
+
+@pytest.fixture
+def hung() -> Iterator[threading.Event]:
+    """Released at the end, so the hung status thread ends with the test."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+@pytest.fixture
+def served(hung: threading.Event) -> Iterator[HttpServer]:
+    def status() -> dict:
+        hung.wait(60)  # a store that does not answer
+        return {"status": "ok"}
+
+    server = HttpServer("127.0.0.1", 0, CollectorRegistry(), health=lambda: {"status": "ok"},
+                        ready=lambda: {"status": "ok"}, status=status, status_timeout=0.5)
+    server.start()
+    yield server
+    server.close()
+
+
+def test_idle_connections_do_not_block_health(served: HttpServer):
+    idle = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(5)]
+    try:
+        # A server that served one connection at a time would wait on the first idle one
+        # for ever: these would time out.
+        assert get(served.port, "/healthz", timeout=15) == (200, {"status": "ok"})
+        assert fetch(served.port, "/metrics", timeout=15)[0] == 200
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_a_hung_status_answers_503_in_bounded_time_and_health_stays_up(served: HttpServer):
+    results: list[tuple[int, dict]] = []
+    callers = [threading.Thread(target=lambda: results.append(get(served.port, "/status")))
+               for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    assert get(served.port, "/healthz", timeout=5)[0] == 200  # while /status hangs
+    for caller in callers:
+        caller.join(30)
+    assert len(results) == 3
+    for status, body in results:
+        assert status == 503 and "did not answer within 0.5s" in body["reason"]
+    # One call in flight at a time: the hung store holds one thread, not one per request.
+    flights = [t for t in threading.enumerate() if t.name == "http:the database"]
+    assert len(flights) == 1
+
+
+def test_connections_past_the_cap_get_503_at_once(monkeypatch, hung):
+    monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 2)
+    server = HttpServer("127.0.0.1", 0, CollectorRegistry(), health=lambda: {"status": "ok"},
+                        ready=lambda: {"status": "ok"})
+    server.start()
+    idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # the two idle connections take both slots once accepted
+            status, body = fetch(server.port, "/healthz", timeout=5)
+            if status == 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert status == 503 and body == b"too many open connections"
+    finally:
+        for sock in idle:
+            sock.close()
+    deadline = time.monotonic() + 30
+    while get(server.port, "/healthz", timeout=5)[0] != 200:  # slots come back
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    server.close()
+
+
+def test_single_flight_reports_the_error_of_its_call():
+    def broken() -> dict:
+        raise RuntimeError("no such table")
+
+    with pytest.raises(RuntimeError, match="no such table"):
+        SingleFlight(broken, 5.0, "the database")()

@@ -9,7 +9,6 @@ tests are skipped, except under CI (``CI`` set), where they fail instead.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +17,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from monitor.store import Store, open_store
+from tests.postgres import DEFAULT_POSTGRES_URL, fresh_schema
 from tests.receivers import Receiver, free_port
-
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")
@@ -73,17 +71,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_schema_url(postgres_admin: Engine) -> Iterator[str]:
     """A URL of a fresh PostgreSQL schema of its own, dropped (with its tables) afterwards."""
-    schema = f"t_{secrets.token_hex(6)}"
-    with postgres_admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    # Unqualified names, Alembic's version table included, land in the first
-    # schema on the search path.
-    url = postgres_admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with postgres_admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    with fresh_schema(postgres_admin) as url:
+        yield url
 
 
 @pytest.fixture

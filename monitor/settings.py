@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: str | None = Field(default=None, description="default: INFO for the daemon, "
                                   "WARNING for one-shot commands")
-    catch_up_limit: int = Field(default=24, ge=1,
+    catch_up_limit: int = Field(default=24, ge=1, le=10_000,
                                 description="most windows one monitor runs in one tick")
     dispatch_interval: float = Field(default=5.0, gt=0,
                                      description="seconds between outbox deliveries")

@@ -24,6 +24,7 @@ from monitor.profiles import build_profile
 from monitor.sources import engines
 from monitor.sources.base import ProfileRequest
 from monitor.sources.sql import SqlSource
+from tests.integration.sources.tables import create_prediction_log
 
 pytestmark = pytest.mark.integration
 
@@ -73,21 +74,9 @@ def logs_url(database_url: str) -> str:
 
 
 def create_logs(url: str) -> None:
-    engine = sa.create_engine(url)
-    meta = sa.MetaData()
-    table = sa.Table(
-        "prediction_log", meta,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("logged_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("score", sa.Float),
-        sa.Column("state", sa.String(8)),
-    )
-    meta.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(table.insert(), [
-            {"id": i, "logged_at": T0 + timedelta(minutes=i), "score": (i % 10) / 10,
-             "state": "ab"[i % 2]} for i in range(240)])
-    engine.dispose()
+    create_prediction_log(url, [
+        {"id": i, "logged_at": T0 + timedelta(minutes=i), "score": (i % 10) / 10,
+         "state": "ab"[i % 2]} for i in range(240)])
 
 
 def config(url: str, **extra: Any) -> SqlSource.Config:

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
 from monitor.errors import SourceError
 from monitor.sources.sql import SqlSource
+from tests.integration.sources.tables import create_prediction_log
 
 pytestmark = pytest.mark.integration
 
@@ -18,22 +18,10 @@ END = datetime(2026, 11, 24, 11, tzinfo=UTC)
 @pytest.fixture
 def logs_url(database_url):
     """A prediction_log table with one row a minute from 09:00 to 10:59 UTC."""
-    engine = sa.create_engine(database_url)
-    meta = sa.MetaData()
-    table = sa.Table(
-        "prediction_log", meta,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("logged_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("score", sa.Float),
-        sa.Column("state", sa.String(8)),
-    )
-    meta.create_all(engine)
     first = datetime(2026, 11, 24, 9, tzinfo=UTC)
-    with engine.begin() as conn:
-        conn.execute(table.insert(), [
-            {"id": i, "logged_at": first + timedelta(minutes=i), "score": i / 100,
-             "state": "CA" if i % 3 else "NY"} for i in range(120)])
-    engine.dispose()
+    create_prediction_log(database_url, [
+        {"id": i, "logged_at": first + timedelta(minutes=i), "score": i / 100,
+         "state": "CA" if i % 3 else "NY"} for i in range(120)])
     return database_url
 
 

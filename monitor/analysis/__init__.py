@@ -5,8 +5,8 @@ multivariate drift, model metrics), the data-quality checks (``quality``),
 the checks about the read itself (``freshness``: volume, staleness, late and
 unreadable rows), the translation of a monitor's rules into their options
 (``options``), one window's analysis whole and per segment (``window``), the
-model measured once late labels arrive (``labels``) and the result rows a run
-stores (``results``).
+model measured once late labels arrive (``labels``), the result rows a run
+stores (``results``) and the report document its pages draw (``distributions``).
 
 It takes profiles, chunks and numbers in and returns values: it imports no
 database, HTTP client, scheduler or driver, and nothing from
@@ -22,6 +22,7 @@ from monitor.analysis.comparison import (
     MultivariateDrift,
     compare,
 )
+from monitor.analysis.distributions import MAX_BINS, MAX_CATEGORIES, report_document
 from monitor.analysis.labels import join_labels, labelled_window, with_labels
 from monitor.analysis.quality import QualityOptions, QualityResult, check_quality
 from monitor.analysis.results import results_of
@@ -40,6 +41,8 @@ from monitor.analysis.window import (
 
 __all__ = [
     "COLUMN_STATS",
+    "MAX_BINS",
+    "MAX_CATEGORIES",
     "MULTIVARIATE_METHODS",
     "MULTIVARIATE_STATS",
     "PERFORMANCE_METRICS",
@@ -59,6 +62,7 @@ __all__ = [
     "compare_segments",
     "join_labels",
     "labelled_window",
+    "report_document",
     "results_of",
     "with_labels",
     "with_read_checks",

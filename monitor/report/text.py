@@ -1,8 +1,9 @@
 """A comparison as text: the table an operator reads in a terminal, and the JSON document.
 
 The table lists each column's test, then the multivariate tests and model
-metrics when there are any, then the failed quality checks. The row builders
-and number formatting here are shared with the HTML page (``report.html``).
+metrics when there are any, then the failed quality checks. The number
+formatting, the verdict sentence and the limits here are shared with the HTML
+report (``report.page``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "MULTIVARIATE_HEADERS",
     "QUALITY_HEADERS",
     "column_rows",
+    "format_limit",
     "format_number",
     "format_table",
     "headline",
@@ -26,6 +28,7 @@ __all__ = [
     "multivariate_rows",
     "render_json",
     "render_table",
+    "verdict",
 ]
 
 COLUMN_HEADERS = ("column", "kind", "method", "statistic", "p-value", "threshold", "effect",
@@ -85,15 +88,21 @@ def multivariate_rows(comparison: Comparison) -> list[tuple[str, ...]]:
 
 def headline(comparison: Comparison) -> str:
     """The verdict in one sentence: columns drifted, drift share, dataset drift."""
-    compared = len(comparison.columns)
+    return verdict(len(comparison.columns), len(comparison.drifted_columns),
+                   comparison.drift_share, comparison.dataset_drift)
+
+
+def verdict(compared: int, drifted: int, share: float | None, dataset_drift: bool) -> str:
+    """``headline`` from the numbers (a report document holds them, not a ``Comparison``).
+
+    >>> verdict(4, 1, 0.25, False)
+    '1 of 4 columns drifted (drift share 25.0%); dataset drift: no'
+    """
     if compared == 0:
         return "No column compared for drift (no rows, or no column with values on both sides)."
-    drifted = len(comparison.drifted_columns)
-    verdict = "yes" if comparison.dataset_drift else "no"
-    return (
-        f"{drifted} of {compared} columns drifted "
-        f"(drift share {comparison.drift_share:.1%}); dataset drift: {verdict}"
-    )
+    shown = "-" if share is None else f"{share:.1%}"
+    return (f"{drifted} of {compared} columns drifted (drift share {shown}); "
+            f"dataset drift: {'yes' if dataset_drift else 'no'}")
 
 
 def _quality_lines(results: Sequence[QualityResult]) -> list[str]:
@@ -112,10 +121,19 @@ def _quality_lines(results: Sequence[QualityResult]) -> list[str]:
 
 def limit_text(result: QualityResult) -> str:
     """A quality check's limit as ``<= 0.05`` (``>=`` for ``min_rows``), ``-`` without one."""
-    if result.threshold is None:
+    return format_limit(result.check, result.threshold)
+
+
+def format_limit(check: str, threshold: float | None) -> str:
+    """``limit_text`` from a check's name and threshold (as a report document holds them).
+
+    >>> format_limit("min_rows", 500.0), format_limit("missing_share", 0.05)
+    ('>= 500', '<= 0.05')
+    """
+    if threshold is None:
         return "-"
-    sign = ">=" if result.check == "min_rows" else "<="
-    return f"{sign} {format_number(result.threshold)}"
+    sign = ">=" if check == "min_rows" else "<="
+    return f"{sign} {format_number(threshold)}"
 
 
 def format_table(

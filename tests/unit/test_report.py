@@ -91,7 +91,7 @@ def test_table_shows_multivariate_tests_and_model_metrics() -> None:
 
 
 def test_html_page_marks_drift_and_failed_checks(comparison: Comparison) -> None:
-    """The HTML page is well formed, escapes names, marks drifted rows and failed checks."""
+    """The HTML page is well formed, escapes names, marks drifted columns and failed checks."""
     from html.parser import HTMLParser
 
     page = render_html(comparison, "<train>.parquet", "today.parquet")
@@ -99,7 +99,7 @@ def test_html_page_marks_drift_and_failed_checks(comparison: Comparison) -> None
 
     class Balance(HTMLParser):
         def handle_starttag(self, tag, attrs):
-            if tag not in ("meta", "br"):
+            if tag not in ("meta", "br", "link"):
                 opened.append(tag)
 
         def handle_endtag(self, tag):
@@ -108,7 +108,7 @@ def test_html_page_marks_drift_and_failed_checks(comparison: Comparison) -> None
     Balance().feed(page)
     assert opened == []
     assert "&lt;train&gt;.parquet" in page and "<train>" not in page
-    assert '<tr class="bad"><td>age</td>' in page
-    assert "<tr><td>score</td>" in page
+    assert '<article class="card drifted" id="col-age">' in page
+    assert '<article class="card" id="col-score">' in page
     assert "1 of 2 columns drifted" in page
-    assert '<td>missing_column</td><td>state</td>' in page and "FAILED" in page
+    assert "<td>missing_column</td><td>state</td>" in page and "FAILED" in page

@@ -13,12 +13,16 @@ import importlib
 import json
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.cli.exit_status import EXIT_FINDINGS, EXIT_OK
 from monitor.errors import MonitorError, ProfileError
 from monitor.profiles import Profile, ProfileBuilder
 from monitor.settings import Settings
 from monitor.sources.files import FileSource, profile_file
+
+if TYPE_CHECKING:
+    from monitor.analysis import Comparison
 
 __all__ = ["cmd_compare"]
 
@@ -33,23 +37,38 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     reference = _load_reference(args, settings)
     warm.join()
     from monitor.analysis import DriftOptions, QualityOptions, compare
-    from monitor.report import render_html, render_json, render_table
 
     current_source = FileSource(FileSource.Config(type="file", path=args.current))
     builder = ProfileBuilder(reference=reference, exclude=args.exclude)
     for chunk in current_source.read():
         builder.update(chunk)
+    current = builder.build()
     try:
         options = DriftOptions(method=args.method, threshold=args.threshold,
                                correction=args.correction)
-        comparison = compare(reference, builder.build(), options, QualityOptions())
+        comparison = compare(reference, current, options, QualityOptions())
     except ValueError as exc:
         raise MonitorError(str(exc)) from exc
-    render = {"json": render_json, "html": render_html}.get(args.format, render_table)
-    print(render(comparison, args.reference, args.current))
+    print(_render(args, comparison, reference, current))
     failed = any(c.drifted for c in comparison.columns) or any(
         not q.passed for q in comparison.quality)
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _render(
+    args: argparse.Namespace, comparison: Comparison, reference: Profile, current: Profile
+) -> str:
+    """The comparison in the asked format; the HTML page draws both profiles' distributions."""
+    from monitor.analysis import report_document
+    from monitor.report import render_json, render_report, render_table
+
+    if args.format == "json":
+        return render_json(comparison, args.reference, args.current)
+    if args.format == "html":
+        return render_report(report_document(
+            comparison, reference, current, reference_source=args.reference,
+            current_source=args.current))
+    return render_table(comparison, args.reference, args.current)
 
 
 def _load_reference(args: argparse.Namespace, settings: Settings) -> Profile:

@@ -1,4 +1,5 @@
-# make demo  - install, generate the example data, run the example monitor once
+# make demo  - install, generate the example data, run the example monitor once and on the
+#              last 24 hours (for the console's charts)
 # make test  - install with the test extras, check style and types, run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,9 +22,14 @@ $(VENV)/.installed-test: pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/python examples/generate.py
 	@$(BIN)/python examples/receiver.py --port 9109 & receiver=$$!; sleep 1; \
-	$(BIN)/monitor check rules/; status=$$?; sleep 0.5; kill $$receiver; \
+	$(BIN)/monitor check rules/; status=$$?; \
+	since=$$($(BIN)/python -c "from datetime import *; print(format(datetime.now(UTC) - timedelta(hours=24), '%Y-%m-%dT%H:00:00Z'))"); \
+	$(BIN)/monitor backfill rules/ --monitor credit-scoring --from $$since --to $$($(BIN)/python -c "from datetime import *; print(format(datetime.now(UTC), '%Y-%m-%dT%H:00:00Z'))") > /dev/null; \
+	sleep 0.5; kill $$receiver; \
 	echo; echo "exit status $$status (0: all clear, 1: alerts firing). Stored in monitor.db:"; \
-	$(BIN)/monitor history --limit 5; test $$status -le 1
+	$(BIN)/monitor history --limit 5; \
+	echo; echo "Next: $(BIN)/monitor run   then open http://127.0.0.1:9108/ to see the last 24 hours"; \
+	test $$status -le 1
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check monitor tests examples benchmarks

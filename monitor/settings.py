@@ -1,19 +1,28 @@
-"""Settings from ``MONITOR_*`` environment variables, overridable by command-line flags."""
+"""Settings from ``MONITOR_*`` environment variables, overridable by command-line flags.
+
+Secrets are ``SecretStr``: printed, logged or dumped, they show as ``**********``
+(read one with ``.get_secret_value()``), and validation errors never quote them.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["CONSOLE_TOKEN_MIN", "Settings"]
+
+CONSOLE_TOKEN_MIN = 16
+"""Fewest characters of ``MONITOR_CONSOLE_TOKEN``: shorter ones are guessed too easily."""
 
 
 class Settings(BaseSettings):
     """Process-wide settings; secrets belong in the environment, not in rule files."""
 
-    model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="ignore",
+                                      hide_input_in_errors=True)
 
     database_url: str = Field(default="sqlite:///monitor.db",
                               description="SQLAlchemy URL of the results database")
@@ -64,6 +73,43 @@ class Settings(BaseSettings):
                                 description="...but never before this many seconds")
     ready_timeout: float = Field(default=5.0, gt=0,
                                  description="seconds /readyz waits for the database to answer")
+    # --- web console ---
+    public_url: str | None = Field(default=None,
+                                   description="the web console's public address, e.g. "
+                                   "https://monitor.example.com: alert messages link to the "
+                                   "page of their run there; unset, they carry no link")
+    console_token: SecretStr | None = Field(default=None,
+                                            description="token that allows changes through "
+                                            "the console; unset, the console is read-only")
+
+    @field_validator("public_url", "console_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `MONITOR_PUBLIC_URL=` in a compose or unit file means "not set", not "bad value".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = _url_problem(value)
+        if problem:
+            shown = "" if "@" in value else f", got '{value}'"  # never echo a password
+            raise ValueError(f"MONITOR_PUBLIC_URL must be the http:// or https:// address of "
+                             f"the console, such as https://monitor.example.com: {problem}"
+                             f"{shown}")
+        return value
+
+    @field_validator("console_token")
+    @classmethod
+    def _console_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # The value is never quoted: a short token is still a secret.
+        if value is not None and len(value.get_secret_value()) < CONSOLE_TOKEN_MIN:
+            raise ValueError(f"MONITOR_CONSOLE_TOKEN must be at least {CONSOLE_TOKEN_MIN} "
+                             f"characters, got {len(value.get_secret_value())}; generate "
+                             "one with: python -c 'import secrets; print(secrets.token_urlsafe())'")
+        return value
 
     @field_validator("http")
     @classmethod
@@ -77,3 +123,23 @@ class Settings(BaseSettings):
         """``MONITOR_HTTP`` split into host and port."""
         host, _, port = self.http.rpartition(":")
         return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _url_problem(url: str) -> str | None:
+    """What keeps ``url`` from being a console address people can open, or None."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        return "it holds spaces"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return "it is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "the scheme must be http or https"
+    if not parts.hostname:
+        return "it has no host"
+    if parts.username is not None or parts.password is not None:
+        return "it must not hold a user or password (every alert message shows it)"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "it must not have a query (?...) or fragment (#...)"
+    return None

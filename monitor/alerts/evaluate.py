@@ -70,6 +70,8 @@ def evaluate_alerts(
     *,
     silences: Sequence[SilenceLike] = (),
     error: str | None = None,
+    public_url: str | None = None,
+    run_end: datetime | None = None,
 ) -> Evaluation:
     """Step and route every alert instance of ``spec`` on this window.
 
@@ -82,6 +84,11 @@ def evaluate_alerts(
         now: the time of the evaluation (silences are matched at it).
         silences: the silences active at ``now``.
         error: the reason the run failed, or None when it did not.
+        public_url: the web console's address (``MONITOR_PUBLIC_URL``); each
+            message then links to its run's page. None: no link.
+        run_end: the end of the stored run's window when it is not
+            ``window.end`` (a failed run, evaluated on the latest window), so
+            the link names the run that raised the message.
     """
     instances = list(_instances(spec, analysis, previous))
     stepped = _step_all(spec, instances, window, analysis, previous, error)
@@ -95,7 +102,8 @@ def evaluate_alerts(
                     for r in removed_records if previous[r.alert_key].state == "firing"]
     # Resolutions first: "critical resolved" reads before "warning firing" of the same window.
     messages = sorted(messages + removed_messages, key=lambda m: m.status != "resolved")
-    notifications = notifications_for(spec, window, messages, analysis, now, error=error)
+    notifications = notifications_for(spec, window, messages, analysis, now, error=error,
+                                      public_url=public_url, run_end=run_end)
     names = {k: r.alert for k, r in previous.items()} | {i.key: i.name for i in instances}
     final = {k: r.state for k, r in previous.items()} | {r.alert_key: r.state for r in records}
     firing = sorted(names[k] for k, s in final.items() if s == "firing")

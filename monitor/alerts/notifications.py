@@ -5,7 +5,8 @@ how; this module writes what receivers read: the summary, the drifted
 columns, the labels that identify the alert and its rendered annotations.
 Each row's idempotency key is derived from the instance, the status, the
 reason, the window and the notifier, so processing the same window twice
-yields the same keys and the outbox's unique key keeps a single copy.
+yields the same keys and the outbox's unique key keeps a single copy. With a
+public console address, each payload's ``url`` links to the run's page.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from monitor.alerts.links import run_link
 from monitor.alerts.messages import Message
 from monitor.alerts.payload import build_payload, idempotency_key
 from monitor.analysis.comparison import Comparison
@@ -73,8 +75,16 @@ def notifications_for(
     now: datetime,
     *,
     error: str | None = None,
+    public_url: str | None = None,
+    run_end: datetime | None = None,
 ) -> list[NewNotification]:
-    """The outbox rows of this run's messages, one per message and notifier."""
+    """The outbox rows of this run's messages, one per message and notifier.
+
+    ``public_url`` is the web console's address (``MONITOR_PUBLIC_URL``): each
+    payload then links to the page of the run that ends at ``run_end``
+    (default ``window.end``; a failed run is evaluated on a later window).
+    """
+    url = run_link(public_url, spec.name, run_end or window.end)
     rows = []
     for message in messages:
         notify = message.rule.notify if message.rule is not None else []
@@ -86,7 +96,7 @@ def notifications_for(
                 status=message.status, alert=message.alert, monitor=spec.name,
                 severity=message.severity, window_start=window.start, window_end=window.end,
                 value=message.value, summary=content["summary"], details=content["details"],
-                started_at=message.started_at, url=None, idempotency_key=key,
+                started_at=message.started_at, url=url, idempotency_key=key,
                 labels=content["labels"], annotations=content["annotations"],
                 reason=message.reason, reminder=message.reminder,
             )

@@ -6,6 +6,8 @@
 the rule's own labels), ``annotations`` (the rule's rendered texts),
 ``reason`` (``condition``, ``no_data``, ``error`` or ``removed``: what the
 message is based on) and ``reminder`` (true for a ``repeat_every`` reminder).
+``url`` is the web console's page of the run behind the message
+(``alerts.links.run_link``), or null when no ``MONITOR_PUBLIC_URL`` is set.
 ``idempotency_key`` derives the key that identifies one message: evaluating
 the same window twice gives the same key, so the outbox drops the duplicate
 and receivers can drop a redelivery.
@@ -82,7 +84,8 @@ def build_payload(
     Non-finite numbers (NaN, inf) become null so the body is valid JSON;
     numpy scalars become plain numbers. At most ``max_details`` details are
     kept, the count of the others goes to ``details_omitted``. ``labels``
-    default to the alert's identity (alert, monitor, severity).
+    default to the alert's identity (alert, monitor, severity). ``url`` is
+    the console link of the message's run (``alerts.links.run_link``).
 
     Raises:
         ValueError: an unknown status or reason, a negative ``max_details``,

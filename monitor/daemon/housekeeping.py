@@ -27,7 +27,8 @@ RECENT_MESSAGES = 5000
 
 
 def retire_removed_alerts(
-    store: Store, rules: RuleSet, notifiers: Collection[str], now: datetime
+    store: Store, rules: RuleSet, notifiers: Collection[str], now: datetime,
+    *, public_url: str | None = None,
 ) -> int:
     """Make inactive every alert state whose rule is gone; return how many were retired."""
     defined = {(m.name, rule.name) for m in rules.monitors for rule in m.alerts}
@@ -35,7 +36,7 @@ def retire_removed_alerts(
     if not states:
         return 0
     sent = [(m.notifier, m.payload) for m in OutboxQueue(store).messages(limit=RECENT_MESSAGES)]
-    records, notifications = retirement(states, sent, notifiers, now)
+    records, notifications = retirement(states, sent, notifiers, now, public_url=public_url)
     store.save_alerts(records, notifications)
     for state in states:
         log.info("alert %s of monitor %s is no longer in the rules: %s -> inactive%s",

@@ -21,6 +21,7 @@ from monitor.analysis import Comparison, results_of
 from monitor.daemon.collect import collect_labels, collect_window
 from monitor.daemon.logs import bind_run
 from monitor.daemon.references import ReferenceResolver
+from monitor.daemon.reports import report_of
 from monitor.errors import Interrupted, MonitorError
 from monitor.records import FINISHED_RUN_STATUSES, NewRun, RunRecord
 from monitor.retry import backoff_seconds
@@ -105,9 +106,10 @@ class Runner:
 
     def __init__(
         self, store: Store, *, clock: Clock = utc_now, stop: threading.Event | None = None,
-        lease: timedelta | None = None,
+        lease: timedelta | None = None, public_url: str | None = None,
     ) -> None:
         self.store = store
+        self.public_url = public_url or Settings().public_url
         self.clock = clock
         self.stop = stop or threading.Event()
         self.references = ReferenceResolver(store, clock=clock)
@@ -272,7 +274,8 @@ class Runner:
             analysis = collect_labels(spec, analysis, window, stop=self.stop)
         now = self.clock()
         evaluation = evaluate_alerts(spec, window, analysis, self.store.alert_states(spec.name),
-                                     now, silences=active_silences(self.store, now))
+                                     now, silences=active_silences(self.store, now),
+                                     public_url=self.public_url)
         status = "ok" if analysis.rows > 0 else "no_data"
         comparison = analysis.comparison
         run = NewRun(
@@ -283,7 +286,8 @@ class Runner:
             drift_share=comparison.drift_share, dataset_drift=comparison.dataset_drift,
         )
         stored = self.store.save_run(run, results_of(analysis), evaluation.states,
-                                     evaluation.notifications)
+                                     evaluation.notifications,
+                                     report=report_of(spec, window, reference, analysis))
         if stored is None:  # another process stored this window first
             return RunOutcome(spec.name, window, "skipped", rows=analysis.rows)
         return RunOutcome(
@@ -343,7 +347,8 @@ class Runner:
         latest = latest_complete_window(now, spec.window, spec.delay)
         at = latest if latest.end > window.end else window
         return evaluate_alerts(spec, at, None, self.store.alert_states(spec.name), now,
-                               silences=active_silences(self.store, now), error=error)
+                               silences=active_silences(self.store, now), error=error,
+                               public_url=self.public_url, run_end=window.end)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -49,6 +49,7 @@ from monitor.daemon.runner import Runner, describe_error
 from monitor.daemon.server import HttpServer, SingleFlight
 from monitor.daemon.status import monitor_status
 from monitor.daemon.triggers import describe, job_id, tick_interval, trigger_for
+from monitor.daemon.web import console_for, console_url
 from monitor.errors import MonitorError, RulesInvalid
 from monitor.rules.loader import load_rules, rule_files
 from monitor.rules.schema import RuleSet
@@ -106,9 +107,11 @@ class Daemon:
         self._runner = Runner(store, stop=self._stop)
         self._resender = AlertmanagerResender(store)
         self.registry.register(StoreCollector(store, utc_now))
+        self.metrics.restore(store, [spec.name for spec in rules.monitors])
         host, port = self.settings.http_address()
+        console = console_for(self.settings, store, lambda: self._rules, self._scheduler)
         server = HttpServer(host, port, self.registry, health=self._health, ready=self._ready,
-                            status=self._status)
+                            status=self._status, console=console)
         self._install_signal_handlers()
         try:
             self._apply(rules)
@@ -122,8 +125,9 @@ class Daemon:
                 id="heartbeat", name="scheduler heartbeat", executor="heartbeat")
             self._scheduler.start()
             server.start()
-            log.info("daemon started: %d monitors from %s, %d workers", len(rules.monitors),
-                     ", ".join(self.paths), self.settings.workers)
+            log.info("daemon started: %d monitors from %s, %d workers; console at %s",
+                     len(rules.monitors), ", ".join(self.paths), self.settings.workers,
+                     console_url(self.settings, server.port))
             self._serve()
             return 0
         finally:
@@ -221,6 +225,7 @@ class Daemon:
         self._retire_pending = True
         for name in old.keys() - new.keys():
             self._scheduler.remove_job(job_id(name))
+            self.metrics.forget(name)
             log.info("monitor %s removed", name)
         for name, spec in new.items():
             if old.get(name) == spec:
@@ -271,6 +276,7 @@ class Daemon:
             except Exception as exc:
                 log.error("monitor %s: tick failed: %s", name, describe_error(exc),
                           exc_info=not isinstance(exc, MonitorError))
+        self.metrics.tick_finished(name)
 
     def _on_job_event(self, event: JobEvent) -> None:
         """Measure how late ticks started; count ticks dropped as missed or overlapping."""
@@ -307,7 +313,8 @@ class Daemon:
         if not self._retire_pending or rules is None or current is None or store is None:
             return
         try:
-            retire_removed_alerts(store, rules, current.notifiers, utc_now())
+            retire_removed_alerts(store, rules, current.notifiers, utc_now(),
+                                  public_url=self.settings.public_url)
             self._retire_pending = False
         except Exception as exc:
             log.error("resolving the alerts of removed rules failed (will try again): %s",

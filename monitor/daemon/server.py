@@ -1,11 +1,13 @@
-"""The daemon's HTTP endpoints: ``/healthz``, ``/readyz``, ``/status``, ``/metrics``, on threads.
+"""The daemon's HTTP endpoints: health, readiness, status, metrics and the console, on waitress.
 
-A stdlib WSGI server, as prometheus-client's own ``start_http_server`` is,
-but one thread per connection, at most ``MAX_CONNECTIONS`` at once, and a
-socket timeout: an idle or slow client holds one thread for at most
-``SOCKET_TIMEOUT`` seconds and never delays a health probe. Pages that read
-the store (``/status``) run through a ``SingleFlight`` with a deadline, so a
-hung database answers 503 in bounded time instead of piling up threads.
+waitress reads and writes sockets on one event loop and runs requests on a
+fixed pool of ``THREADS`` threads, so an idle or slow client holds no thread
+at all, and is dropped after ``SOCKET_TIMEOUT`` seconds of silence; at most
+``MAX_CONNECTIONS`` are open at once, later ones wait to be accepted. Pages
+that read the store run with a deadline and a bounded share of the threads
+(``SingleFlight`` for ``/status``, the console's own gate for its pages), so a
+hung database answers 503 in bounded time and ``/healthz``, answered from
+memory, always finds a free thread.
 """
 
 from __future__ import annotations
@@ -16,27 +18,26 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import datetime
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
+from waitress.server import create_server
 
 from monitor.times import format_time
 
-__all__ = ["MAX_CONNECTIONS", "SOCKET_TIMEOUT", "HttpServer", "SingleFlight"]
+__all__ = ["MAX_CONNECTIONS", "SOCKET_TIMEOUT", "THREADS", "HttpServer", "SingleFlight"]
 
 log = logging.getLogger(__name__)
 
 Check = Callable[[], dict[str, Any]]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-MAX_CONNECTIONS = 32
-"""Connections served at once; the next ones get 503 at once, not a queue."""
-SOCKET_TIMEOUT = 10.0
+MAX_CONNECTIONS = 100
+"""Connections open at once; idle ones cost no thread, later ones wait to be accepted."""
+SOCKET_TIMEOUT = 10
 """Seconds a client may stay silent before its connection is dropped."""
-_BUSY_TEXT = b"too many open connections"
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: "
-         + str(len(_BUSY_TEXT)).encode() + b"\r\nConnection: close\r\n\r\n" + _BUSY_TEXT)
+THREADS = 8
+"""Request threads; store-bound pages may take at most half of them."""
 
 
 class SingleFlight:
@@ -71,54 +72,12 @@ class SingleFlight:
             future.set_exception(exc)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    timeout = SOCKET_TIMEOUT
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http %s", format % args)
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    """One daemon thread per connection, at most ``MAX_CONNECTIONS`` at once."""
-
-    daemon_threads = True
-    block_on_close = False
-
-    def server_activate(self) -> None:
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        super().server_activate()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            try:
-                request.settimeout(1.0)
-                request.sendall(_BUSY)
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that timed out or hung up is routine, not a traceback on stderr."""
-        log.debug("http connection from %s ended with an error", client_address, exc_info=True)
-
-
 class HttpServer:
-    """Serves health, readiness, status and metrics until ``close``.
+    """Serves health, readiness, status, metrics and (when given) the console until ``close``.
 
     ``health`` and ``ready`` must answer from memory at once; ``status``
-    may read the store and gets ``status_timeout`` seconds.
+    may read the store and gets ``status_timeout`` seconds. Any other path
+    goes to ``console``, a WSGI application, or is a 404.
     """
 
     def __init__(
@@ -131,26 +90,41 @@ class HttpServer:
         ready: Check,
         status: Check | None = None,
         status_timeout: float = 10.0,
+        console: WsgiApp | None = None,
     ) -> None:
         self._metrics = make_wsgi_app(registry)
+        self._console = console
         self._pages: dict[str, Check] = {"/healthz": health, "/readyz": ready}
         if status is not None:
             self._pages["/status"] = SingleFlight(status, status_timeout, "the database")
-        self._server = make_server(host, port, self._app, server_class=_ThreadingServer,
-                                   handler_class=_QuietHandler)
-        self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="http",
-                                        daemon=True)
+        self._server = create_server(
+            self._app, host=host, port=port, threads=THREADS, connection_limit=MAX_CONNECTIONS,
+            channel_timeout=SOCKET_TIMEOUT, cleanup_interval=max(1, SOCKET_TIMEOUT // 2),
+            ident="monitor", expose_tracebacks=False, clear_untrusted_proxy_headers=True)
+        self.port = int(self._server.effective_port)
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
 
     def start(self) -> None:
         """Start serving on a background thread."""
         self._thread.start()
-        log.info("serving %s and /metrics on port %d", ", ".join(self._pages), self.port)
+        served = [*self._pages, "/metrics", *(["the console at /"] if self._console else [])]
+        log.info("serving %s on port %d", ", ".join(served), self.port)
 
     def close(self) -> None:
-        """Stop serving and release the port."""
-        self._server.shutdown()
-        self._server.server_close()
+        """Stop serving, close every connection and release the port."""
+        server = self._server
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        # Closing each dispatcher (the listener, the trigger, open channels) empties the
+        # event loop's map, and the loop returns.
+        for dispatcher in list(server._map.values()):
+            try:
+                if dispatcher is server:
+                    server.close()  # the listener, and the trigger with it
+                else:
+                    dispatcher.handle_close()
+            except OSError:
+                pass
+        self._thread.join(timeout=5)
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -159,6 +133,8 @@ class HttpServer:
             return metrics
         page = self._pages.get(path)
         if page is None:
+            if self._console is not None:
+                return self._console(environ, start_response)
             known = ", ".join([*self._pages, "/metrics"])
             return _json(start_response, "404 Not Found", {"error": f"no page {path}: try {known}"})
         try:

@@ -4,7 +4,8 @@
 tables (``models``), the engine set-up (``engine``), the migrations
 (``migrate``), runs, results and alert states (``repository``), the outbox
 (``outbox``: the only way to read or settle it), silences and listings
-(``alerting``) and window leases (``leases``). It takes and returns the
+(``alerting``), window leases (``leases``), the console's history reads
+(``history``) and the latest run of each monitor (``latest``). It takes and returns the
 frozen records of ``monitor.records``, never ORM rows.
 
 It imports the foundation only: never the analysis, alerts, sources, rules

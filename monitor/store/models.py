@@ -54,6 +54,7 @@ __all__ = [
     "OutboxRow",
     "ProfileRow",
     "ResultRow",
+    "RunReportRow",
     "RunRow",
     "SilenceRow",
     "UtcDateTime",
@@ -244,6 +245,16 @@ class ResultRow(Base):
     def to_record(self) -> ResultRecord:
         """Return the result as a record."""
         return ResultRecord(**{f.name: getattr(self, f.name) for f in fields(ResultRecord)})
+
+
+class RunReportRow(Base):
+    """The report document of one run (distributions for the console's charts); goes with it."""
+
+    __tablename__ = "run_reports"
+
+    run_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class AlertStateRow(Base):

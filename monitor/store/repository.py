@@ -40,6 +40,7 @@ from monitor.store.models import (
     OutboxRow,
     ProfileRow,
     ResultRow,
+    RunReportRow,
     RunRow,
     as_utc,
     to_json,
@@ -163,8 +164,9 @@ class Store:
         results: Sequence[NewResult],
         alert_states: Sequence[AlertStateRecord],
         notifications: Sequence[NewNotification],
+        report: dict[str, Any] | None = None,
     ) -> RunRecord | None:
-        """Store a run, its results, alert states and notifications in one transaction.
+        """Store a run, its results, report, alert states and notifications in one transaction.
 
         Returns None and writes nothing when the window already has an ``ok``
         or ``no_data`` run (also when a concurrent writer got there first). A
@@ -174,10 +176,13 @@ class Store:
         _check_run(run)
         documents = [_document(n.payload, f"notification {n.idempotency_key!r}")
                      for n in notifications]  # fmt: skip
+        body = None if report is None else _document(report, "the run's report")
         try:
             with self._writing(f"save the run of monitor {run.monitor!r}") as session:
                 row = _take_window(session, run)
                 session.add_all(ResultRow.of(row.id, result) for result in results)
+                if body is not None:
+                    session.add(RunReportRow(run_id=row.id, body=body))
                 session.flush()
                 _upsert_alert_states(session, alert_states)
                 _enqueue(session, notifications, documents)
@@ -296,6 +301,7 @@ def _take_window(session: Session, run: NewRun) -> RunRow:
     if existing.status in FINISHED_RUN_STATUSES:
         raise _WindowTaken
     session.execute(delete(ResultRow).where(ResultRow.run_id == existing.id))
+    session.execute(delete(RunReportRow).where(RunReportRow.run_id == existing.id))
     existing.fill(run)
     existing.attempts += 1
     return existing

@@ -37,10 +37,11 @@ ALLOWED = {
     "alerts.notifiers": {"alerts"},
     "alerts.delivery": {"alerts", "alerts.notifiers", "rules", "store"},
     "report": {"analysis"},
+    "console": {"profiles", "stats", "rules", "analysis", "alerts", "store", "report"},
     "daemon": {"profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
-               "alerts.delivery", "sources", "store", "report"},
+               "alerts.delivery", "sources", "store", "report", "console"},
     "cli": {"profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
-            "alerts.delivery", "sources", "store", "report", "daemon"},
+            "alerts.delivery", "sources", "store", "report", "console", "daemon"},
 }
 PLUG_POINTS = {"monitor.sources", "monitor.sources.base", "monitor.sources.readstats",
                "monitor.alerts", "monitor.alerts.notifiers", "monitor.alerts.notifiers.base"}

@@ -4,7 +4,8 @@ Teams keep their Alertmanager routing, grouping, silences and receivers: the
 monitor is one more alert source. An alert's labels are its identity
 (``alertname``, ``monitor``, ``severity``, the payload's ``labels`` and the
 notifier's static ``labels``); its annotations carry the summary, window,
-value and top drifted columns.
+value, top drifted columns and ``console_url``, the web console's page of the
+run (also the alert's ``generatorURL``).
 
 Alertmanager forgets a firing alert at its ``endsAt``, so a firing alert is
 posted with ``endsAt = now + 4 × resend_interval`` and re-posted every
@@ -103,6 +104,9 @@ def alertmanager_alert(
     columns = columns_text(payload, max_columns, bullet="")
     if columns:
         annotations["drifted_columns"] = truncate(columns, ANNOTATION_LIMIT)
+    console = link_of(payload, None)
+    if console and len(console) <= ANNOTATION_LIMIT:  # a cut link leads nowhere: none instead
+        annotations["console_url"] = console
     extra = payload.get("annotations")
     if isinstance(extra, Mapping):
         for name, value in extra.items():

@@ -30,9 +30,9 @@ from monitor.alerts.notifiers.base import Notification, Notifier, NotifierConfig
 from monitor.alerts.notifiers.render import (
     alert_title,
     format_number,
+    group_link,
     group_title,
     identity_labels,
-    link_of,
     top_columns,
     truncate,
     window_text,
@@ -79,7 +79,7 @@ def email_message(
     message["Message-ID"] = f"<{message_key}.monitor@{domain}>"
     message["X-Monitor-Idempotency-Key"] = message_key
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-    url = next((u for p in payloads if (u := link_of(p, None))), link)
+    url = group_link(payloads, link)
     message.set_content(_plain(payloads, url, max_columns))
     message.add_alternative(_html(payloads, url, max_columns), subtype="html")
     return message

@@ -20,6 +20,7 @@ __all__ = [
     "alert_title",
     "columns_text",
     "format_number",
+    "group_link",
     "group_title",
     "identity_labels",
     "link_of",
@@ -161,6 +162,24 @@ def identity_labels(payload: Mapping[str, Any]) -> dict[str, str]:
 
 
 def link_of(payload: Mapping[str, Any], default: str | None) -> str | None:
-    """The payload's ``url`` if it has one, else the notifier's configured link."""
+    """The payload's ``url`` if it has one, else the notifier's configured link.
+
+    The payload's ``url`` is the web console's page of the run behind the
+    alert (set with ``MONITOR_PUBLIC_URL``); every kind reads it here.
+    """
     url = payload.get("url")
     return url if isinstance(url, str) and url else default
+
+
+def group_link(payloads: Sequence[Mapping[str, Any]], default: str | None) -> str | None:
+    """The link of a message about several alerts: the first alert's ``url``, else ``default``.
+
+    The alerts of a group share a monitor and a window, so their runs' pages
+    are one page.
+
+    >>> group_link([{"url": None}, {"url": "https://m.example/monitors/m"}], None)
+    'https://m.example/monitors/m'
+    >>> group_link([{"url": None}], "https://dash.example/")
+    'https://dash.example/'
+    """
+    return next((url for p in payloads if (url := link_of(p, None))), default)

@@ -18,9 +18,9 @@ from monitor.alerts.notifiers.render import (
     alert_title,
     columns_text,
     format_number,
+    group_link,
     group_title,
     identity_labels,
-    link_of,
     truncate,
     window_text,
 )
@@ -64,7 +64,7 @@ def slack_message(
     if hidden > 0:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"… and {hidden} more alert{'s' if hidden > 1 else ''}"}]})
-    url = next((u for p in payloads if (u := link_of(p, None))), link)
+    url = group_link(payloads, link)
     if url:
         blocks.append({"type": "actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": url}]})

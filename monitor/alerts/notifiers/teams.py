@@ -18,9 +18,9 @@ from monitor.alerts.notifiers.base import Notification
 from monitor.alerts.notifiers.render import (
     alert_title,
     format_number,
+    group_link,
     group_title,
     identity_labels,
-    link_of,
     top_columns,
     truncate,
     window_text,
@@ -84,7 +84,7 @@ def _card(
         "type": "AdaptiveCard", "version": "1.4", "body": body,
         "msteams": {"width": "Full"},
     }
-    url = next((u for p in payloads if (u := link_of(p, None))), link)
+    url = group_link(payloads, link)
     if url:
         card["actions"] = [{"type": "Action.OpenUrl", "title": "Open", "url": url}]
     return card

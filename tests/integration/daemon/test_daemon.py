@@ -81,7 +81,10 @@ def test_windows_run_in_order_with_status_and_metrics(live_logs, start_daemon, t
     assert metrics[("monitor_store_up", ())] == 1
     assert sum(v for (name, labels), v in metrics.items() if name == "monitor_outbox_messages"
                and ("stage", "dead") in labels) == 0
-    assert ("monitor_column_drifted", (("column", "score"), ("monitor", "live"))) in metrics
+    # Each column's series carries its method: statistics of different methods never mix.
+    assert any(name == "monitor_column_drifted" and dict(labels).get("column") == "score"
+               and dict(labels).get("monitor") == "live" and dict(labels).get("method")
+               for name, labels in metrics)
     assert metrics[("monitor_run_duration_seconds_count", (("monitor", "live"),))] >= 3
     # Ticks measured (on a loaded machine several windows may run in one late tick).
     ticks = metrics[("monitor_tick_lateness_seconds_count", ())]

@@ -71,15 +71,18 @@ class Timeline:
     states: dict[str, AlertStateRecord] = field(default_factory=dict)
     outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
     hour: int = 0
+    public_url: str | None = None
 
     def run(self, observed: FakeAnalysis | None, *, silences: Sequence[Any] = (),
-            error: str | None = None, at: int | None = None) -> Evaluation:
+            error: str | None = None, at: int | None = None,
+            run_end: datetime | None = None) -> Evaluation:
         """Evaluate the next hour (or hour ``at``) and keep what it decided."""
         hour = self.hour if at is None else at
         window = Window(T0 + hour * HOUR, T0 + (hour + 1) * HOUR)
         now = window.end + timedelta(minutes=5)
         done = evaluate_alerts(self.spec, window, observed, dict(self.states), now,  # type: ignore[arg-type]
-                               silences=silences, error=error)
+                               silences=silences, error=error, public_url=self.public_url,
+                               run_end=run_end)
         self.states.update({s.alert_key: s for s in done.states})
         for note in done.notifications:
             self.outbox.setdefault(note.idempotency_key, note.payload)

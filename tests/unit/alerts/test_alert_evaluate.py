@@ -246,3 +246,45 @@ def test_column_and_performance_conditions() -> None:
     assert timeline.sent() == [("auc[warning]", "firing")]
     assert timeline.states["credit/auc"].last_value == pytest.approx(0.65)
     assert timeline.states["credit/auc"].last_window_end == T0 + 2 * HOUR
+
+
+CONSOLE = "https://monitor.example.com/"
+
+
+def test_messages_link_to_their_run_in_the_console() -> None:
+    """With a public URL, firing and resolved payloads link to the page of their own run."""
+    timeline = Timeline(monitor({**DRIFT, "notify": ["hook", "mail"]}), public_url=CONSOLE)
+    play(timeline, [0.4, 0.1])
+    links = [(p["status"], p["url"]) for p in timeline.outbox.values()]
+    fired = "https://monitor.example.com/monitors/credit/windows/2026-11-24T01:00:00Z"
+    resolved = "https://monitor.example.com/monitors/credit/windows/2026-11-24T02:00:00Z"
+    assert links == [("firing", fired)] * 2 + [("resolved", resolved)] * 2
+
+
+def test_without_a_public_url_messages_have_no_link() -> None:
+    """The default, no MONITOR_PUBLIC_URL: every payload's url is null, as before."""
+    timeline = Timeline(monitor(DRIFT))
+    play(timeline, [0.4, 0.1])
+    assert [p["url"] for p in timeline.outbox.values()] == [None, None]
+
+
+def test_failed_run_message_links_to_the_failed_run() -> None:
+    """A failure evaluated on a later window links to the run that failed, not that window."""
+    timeline = Timeline(monitor({**DRIFT, "on_error": "alert"}), public_url=CONSOLE)
+    timeline.run(None, error="source unreachable", at=3, run_end=T0 + HOUR)
+    [payload] = timeline.outbox.values()
+    assert payload["window"]["end"] == "2026-11-24T04:00:00Z"
+    assert payload["url"] == (
+        "https://monitor.example.com/monitors/credit/windows/2026-11-24T01:00:00Z")
+
+
+def test_resolution_of_a_changed_rule_links_to_the_run_that_sent_it() -> None:
+    """An instance removed by a rule change is resolved by a run, and links to that run."""
+    timeline = Timeline(monitor(DRIFT), public_url=CONSOLE)
+    play(timeline, [0.4])
+    timeline.spec = monitor(LEVELS)
+    timeline.run(analysis(0.1))
+    resolved = list(timeline.outbox.values())[-1]
+    assert resolved["reason"] == "removed"
+    assert resolved["url"] == (
+        "https://monitor.example.com/monitors/credit/windows/2026-11-24T02:00:00Z")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from monitor.alerts.links import run_link
 from monitor.alerts.payload import build_payload, idempotency_key
 from monitor.times import format_time
 
@@ -44,7 +45,7 @@ def _payload(**overrides: Any) -> dict[str, Any]:
 
 def test_payload_matches_design_example() -> None:
     """The payload has exactly the documented keys, in order, with the documented values."""
-    payload = _payload(url="https://monitor.example.com/runs/1")
+    payload = _payload(url=run_link("https://monitor.example.com", "credit-scoring", END))
     assert list(payload) == CONTRACT_KEYS
     assert payload == {
         "version": "1",
@@ -58,7 +59,7 @@ def test_payload_matches_design_example() -> None:
         "details": [{"column": "income", "method": "ks", "statistic": 0.21, "p_value": 1e-9}],
         "idempotency_key": "k" * 32,
         "started_at": "2026-11-24T11:00:00Z",
-        "url": "https://monitor.example.com/runs/1",
+        "url": "https://monitor.example.com/monitors/credit-scoring/windows/2026-11-24T11:00:00Z",
         "labels": {"alert": "feature-drift", "monitor": "credit-scoring", "severity": "critical"},
         "annotations": {},
         "reason": "condition",

@@ -71,3 +71,13 @@ def test_a_firing_message_of_an_earlier_episode_does_not_match():
     record = state("gone", "drift")
     earlier = firing_payload(record, "hook") | {"started_at": "2026-11-01T00:00:00Z"}
     assert retirement([record], [("hook", earlier)], {"hook"}, NOW)[1] == []
+
+
+def test_resolution_of_a_retired_alert_links_to_its_monitor_page():
+    """No run sends a retirement: with a public URL its link is the monitor's console page."""
+    record = state("team.credit", "drift")
+    sent = [("hook", firing_payload(record, "hook"))]
+    [message] = retirement([record], sent, {"hook"}, NOW,
+                           public_url="https://monitor.example.com/")[1]
+    assert message.payload["url"] == "https://monitor.example.com/monitors/team.credit"
+    assert retirement([record], sent, {"hook"}, NOW)[1][0].payload["url"] is None

@@ -46,6 +46,20 @@ def test_labels_annotations_and_times() -> None:
     assert "generatorURL" not in alert
 
 
+def test_console_url_annotation_is_the_run_link_only() -> None:
+    """The run's link is the console_url annotation and generatorURL; a configured link is
+    only the generatorURL, and a link too long for an annotation is left out, not cut."""
+    run = "https://monitor.example.com/monitors/credit-scoring/windows/2026-11-24T11:00:00Z"
+    ends = NOW + timedelta(minutes=4)
+    alert = alertmanager_alert(alert_payload(url=run), ends_at=ends, link="https://dash/")
+    assert (alert["annotations"]["console_url"], alert["generatorURL"]) == (run, run)
+    dash = alertmanager_alert(alert_payload(), ends_at=ends, link="https://dash/")
+    assert "console_url" not in dash["annotations"] and dash["generatorURL"] == "https://dash/"
+    long = "https://m.example/monitors/" + "m" * 1024
+    assert "console_url" not in alertmanager_alert(alert_payload(url=long),
+                                                   ends_at=ends)["annotations"]
+
+
 def test_firing_ends_four_intervals_ahead_resolved_ends_at_resolution() -> None:
     """endsAt is now + 4 × resend_interval when firing, the transition time when resolved."""
     notifier = _notifier(resend_interval="30s")

@@ -1,0 +1,141 @@
+"""The console's HTML: Jinja2 templates (autoescaped) around charts drawn as SVG.
+
+Each page takes the view of ``monitor.console.views`` (the same values the
+API returns) and turns its series into charts whose points link to runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from monitor.console.series import RANGES, STATES
+from monitor.console.views import monitor_href
+from monitor.report.charts import ChartPoint, HeatCell, heatmap, line_chart, sparkline
+from monitor.report.html import REPORT_CSS, column_anchor, render_report_body
+from monitor.report.text import format_number
+from monitor.times import format_time
+
+__all__ = ["Pages"]
+
+SMALL_MULTIPLES = 12
+"""Quality checks and model metrics drawn as charts; the others are listed."""
+
+
+class Pages:
+    """Renders the console's pages; ``writable`` shows the silence forms."""
+
+    def __init__(self, writable: bool) -> None:
+        self.writable = writable
+        self.env = Environment(loader=PackageLoader("monitor.console", "templates"),
+                               autoescape=select_autoescape(default=True, default_for_string=True),
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(when=_when, num=format_number, pct=_pct)
+        self.env.globals.update(writable=writable, states=STATES, monitor_href=monitor_href)
+        self._static = {
+            "console.css": resources.files("monitor.console").joinpath(
+                "static/console.css").read_text("utf-8"),
+            "report.css": REPORT_CSS,
+        }
+
+    @staticmethod
+    def anchor(column: str) -> str:
+        """The id of a column's card on a run's page."""
+        return column_anchor(column)
+
+    @staticmethod
+    def monitor_href(name: str) -> str:
+        """The path of a monitor's page."""
+        return monitor_href(name)
+
+    def static(self, name: str) -> str | None:
+        """A stylesheet by file name, or None."""
+        return self._static.get(name)
+
+    def overview(self, view: Mapping[str, Any]) -> str:
+        """``/``: every monitor, firing first, with a sparkline of its drift share."""
+        rows = [{**row, "spark": sparkline(row["drift_share"])} for row in view["monitors"]]
+        return self._render("overview.html", view=view, rows=rows, title="Monitors")
+
+    def monitor(self, view: Mapping[str, Any], query: Mapping[str, str]) -> str:
+        """``/monitors/NAME``: a monitor's charts over the chosen range."""
+        runs = view["runs"]
+        drift = line_chart(
+            [ChartPoint(r["window_end"], r["drift_share"], r["href"],
+                        f"{format_time(r['window_end'], 'seconds')}: drift share "
+                        f"{_pct(r['drift_share'])} ({r['status']}, {r['rows'] or 0:,} rows)")
+             for r in runs], y_label="drift share", y_max=1.0)
+        columns = view["columns"]
+        cells = [[None if c is None else HeatCell(
+            c["value"] if c["value"] is not None else 0.0, c["drifted"], c["href"],
+            f"{name} at {format_time(t, 'seconds')}: {c['method']} effect "
+            f"{format_number(c['value'])}{' (drifted)' if c['drifted'] else ''}")
+                  for c, t in zip(row, columns["times"], strict=True)]
+                 for name, row in zip(columns["names"], columns["cells"], strict=True)]
+        heat = heatmap(columns["names"], columns["times"], cells)
+        charted = [s for s in view["quality"] if _telling(s)][:SMALL_MULTIPLES]
+        quality = [(s, self._series_chart(s, "value")) for s in charted]
+        performance = [(s, self._series_chart(s, s["name"]))
+                       for s in view["performance"][:SMALL_MULTIPLES]]
+        name = view["monitor"]
+        base = monitor_href(name)
+        keep = {k: v for k, v in query.items() if k == "segment" and v}
+        ranges = [(preset, f"{base}?{urlencode({**keep, 'range': preset})}") for preset in RANGES]
+        segments = [(None, f"{base}?{urlencode({'range': view['range']['name']})}")] + [
+            (key, f"{base}?{urlencode({'range': view['range']['name'], 'segment': key})}")
+            for key in view["segments"]]
+        return self._render(
+            "monitor.html", view=view, title=name, drift=drift, heat=heat, quality=quality,
+            performance=performance, ranges=ranges, segments=segments,
+            more_quality=[s for s in view["quality"] if s not in charted],
+            more_performance=view["performance"][SMALL_MULTIPLES:], query=query)
+
+    def run(self, view: Mapping[str, Any]) -> str:
+        """``/runs/ID``: the run's report, or its results when it stored none."""
+        run = view["run"]
+        report = (render_report_body(view["report"]) if view["report"] is not None else None)
+        title = f"{run['monitor']} · {format_time(run['window_end'], 'seconds')}"
+        return self._render("run.html", view=view, run=run, report=report, title=title,
+                            monitor_link=run["monitor_href"] + "?" + urlencode(
+                                {"from": format_time(run["window_start"]), "range": "custom"}))
+
+    def silences(self, view: Mapping[str, Any], query: Mapping[str, str]) -> str:
+        """``/silences``: the silences, and the form to add one when writable."""
+        return self._render("silences.html", view=view, title="Silences",
+                            done=query.get("done"), prefill=query)
+
+    def error(self, status: str, message: str) -> str:
+        """A page that says what went wrong."""
+        return self._render("error.html", status=status, message=message, title=status)
+
+    def _series_chart(self, series: Mapping[str, Any], label: str) -> Markup:
+        points = [ChartPoint(p["time"], p["value"], p["href"],
+                             f"{format_time(p['time'], 'seconds')}: {series['name']} = "
+                             f"{format_number(p['value'])}"
+                             + ("" if p["passed"] is not False else " (failed)"))
+                  for p in series["points"]]
+        limits = [p["threshold"] for p in series["points"] if p["threshold"] is not None]
+        return line_chart(points, width=360, height=110, y_label=label,
+                          threshold=limits[-1] if limits else None)
+
+    def _render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+
+def _telling(series: Mapping[str, Any]) -> bool:
+    """A check worth a chart: it failed in the range, or its value moved."""
+    return bool(series["failed_runs"]) or len({p["value"] for p in series["points"]}) > 1
+
+
+def _when(value: datetime | None) -> str:
+    return "-" if value is None else format_time(value, "seconds").replace("T", " ")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"

@@ -1,0 +1,168 @@
+"""History in the store: what the console draws, read in few, indexed queries.
+
+A monitor's page may span 10,000 runs; it reads the runs' own columns for the
+whole range (one query on the ``(monitor, window_end)`` index), lets the
+caller pick the runs it will draw, and reads the results of those runs only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from monitor.records import ResultRecord, RunRecord
+from monitor.store.models import OutboxRow, ResultRow, RunReportRow, RunRow, as_utc
+from monitor.store.repository import Store
+
+__all__ = [
+    "RunPoint",
+    "latest_points",
+    "messages_of",
+    "results_of_runs",
+    "run_by_id",
+    "run_by_window_end",
+    "run_points",
+    "run_report",
+    "segments_of_runs",
+]
+
+_CHUNK = 500
+"""Run ids per ``IN (...)`` list: well below every backend's parameter limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunPoint:
+    """The columns of one run that a time series needs (no results, no error text)."""
+
+    id: int
+    window_start: datetime
+    window_end: datetime
+    status: str
+    drift_share: float | None
+    dataset_drift: bool | None
+    current_rows: int | None
+
+
+def run_points(
+    store: Store, monitor: str, start: datetime | None = None, end: datetime | None = None,
+    *, limit: int | None = None,
+) -> list[RunPoint]:
+    """The runs of ``monitor`` whose window ends in ``(start, end]``, oldest first.
+
+    With ``limit``, the newest ``limit`` of them.
+    """
+    query = select(RunRow.id, RunRow.window_start, RunRow.window_end, RunRow.status,
+                   RunRow.drift_share, RunRow.dataset_drift, RunRow.current_rows
+                   ).where(RunRow.monitor == monitor)
+    if start is not None:
+        query = query.where(RunRow.window_end > as_utc(start))
+    if end is not None:
+        query = query.where(RunRow.window_end <= as_utc(end))
+    query = query.order_by(RunRow.window_end.desc(), RunRow.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with store._reading(f"read the runs of monitor {monitor!r}") as session:
+        rows = session.execute(query).all()
+    return [RunPoint(*row) for row in reversed(rows)]
+
+
+def results_of_runs(
+    store: Store, run_ids: Collection[int], *, checks: Collection[str] | None = None,
+    segment: str | None = None, all_segments: bool = False,
+) -> list[ResultRecord]:
+    """The results of the given runs (of ``checks`` only, when given) for one segment.
+
+    ``segment`` None reads the whole data's rows; ``all_segments`` every row.
+    """
+    ids = sorted(set(run_ids))
+    found: list[ResultRecord] = []
+    with store._reading("read the results of runs") as session:
+        for i in range(0, len(ids), _CHUNK):
+            query = select(ResultRow).where(ResultRow.run_id.in_(ids[i:i + _CHUNK]))
+            if not all_segments:
+                query = query.where(ResultRow.segment.is_(None) if segment is None
+                                    else ResultRow.segment == segment)
+            if checks is not None:
+                query = query.where(ResultRow.check.in_(sorted(checks)))
+            found += [row.to_record() for row in session.scalars(query)]
+    return found
+
+
+def segments_of_runs(store: Store, run_ids: Collection[int]) -> list[str]:
+    """The segment keys that have results in the given runs, sorted."""
+    ids = sorted(set(run_ids))
+    keys: set[str] = set()
+    with store._reading("read the segments of runs") as session:
+        for i in range(0, len(ids), _CHUNK):
+            query = select(ResultRow.segment).distinct().where(
+                ResultRow.run_id.in_(ids[i:i + _CHUNK]), ResultRow.segment.is_not(None))
+            keys.update(key for key in session.scalars(query) if key is not None)
+    return sorted(keys)
+
+
+def run_by_id(store: Store, run_id: int) -> RunRecord | None:
+    """The run with that id, or None."""
+    with store._reading(f"read run {run_id}") as session:
+        row = session.get(RunRow, run_id)
+        return None if row is None else row.to_record()
+
+
+def run_by_window_end(store: Store, monitor: str, window_end: datetime) -> RunRecord | None:
+    """The run of ``monitor`` whose window ends at ``window_end`` (the newest, if several)."""
+    query = (select(RunRow).where(RunRow.monitor == monitor,
+                                  RunRow.window_end == as_utc(window_end))
+             .order_by(RunRow.window_start.desc()).limit(1))
+    with store._reading(f"find a run of monitor {monitor!r}") as session:
+        row = session.scalars(query).first()
+        return None if row is None else row.to_record()
+
+
+def run_report(store: Store, run_id: int) -> dict[str, Any] | None:
+    """The report document stored with the run, or None (failed runs, older runs)."""
+    with store._reading(f"read the report of run {run_id}") as session:
+        body = session.scalar(select(RunReportRow.body).where(RunReportRow.run_id == run_id))
+    if body is None:
+        return None
+    document: dict[str, Any] = json.loads(body)
+    return document
+
+
+def messages_of(
+    store: Store, monitor: str, since: datetime, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The outbox messages about ``monitor`` created since ``since``, newest first.
+
+    Each is its payload plus the delivery state: ``notifier``, ``delivery``
+    (``delivered``, ``dead``, ``retrying`` or ``pending``), ``attempts``,
+    ``created_at``, ``delivered_at`` and ``last_error``. The payload is text,
+    so the monitor is matched on its JSON form and checked after parsing.
+    """
+    needle = json.dumps({"monitor": monitor})[1:-1]  # '"monitor": "NAME"', as to_json writes it
+    pattern = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = (select(OutboxRow)
+             .where(OutboxRow.created_at >= as_utc(since),
+                    OutboxRow.payload.like(f"%{pattern}%", escape="\\"))
+             .order_by(OutboxRow.created_at.desc(), OutboxRow.id.desc()).limit(limit))
+    with store._reading(f"read the messages of monitor {monitor!r}") as session:
+        rows = [row.to_record() for row in session.scalars(query)]
+    found = []
+    for message in rows:
+        if message.payload.get("monitor") != monitor:
+            continue
+        delivery = ("delivered" if message.delivered_at else "dead" if message.dead_at
+                    else "retrying" if message.attempts else "pending")
+        found.append({**message.payload, "notifier": message.notifier, "delivery": delivery,
+                      "attempts": message.attempts, "created_at": message.created_at,
+                      "delivered_at": message.delivered_at, "last_error": message.last_error})
+    return found
+
+
+def latest_points(store: Store, monitors: Sequence[str], per_monitor: int) -> dict[
+        str, list[RunPoint]]:
+    """The newest ``per_monitor`` runs of each monitor, oldest first: the overview's sparklines."""
+    return {name: run_points(store, name, limit=per_monitor) for name in monitors}

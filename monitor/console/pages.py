@@ -6,7 +6,7 @@ API returns) and turns its series into charts whose points link to runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -72,16 +72,19 @@ class Pages:
                         f"{_pct(r['drift_share'])} ({r['status']}, {r['rows'] or 0:,} rows)")
              for r in runs], y_label="drift share", y_max=1.0)
         columns = view["columns"]
-        cells = [[None if c is None else HeatCell(
-            c["value"] if c["value"] is not None else 0.0, c["drifted"], c["href"],
-            f"{name} at {format_time(t, 'seconds')}: {c['method']} effect "
-            f"{format_number(c['value'])}{' (drifted)' if c['drifted'] else ''}")
-                  for c, t in zip(row, columns["times"], strict=True)]
-                 for name, row in zip(columns["names"], columns["cells"], strict=True)]
-        heat = heatmap(columns["names"], columns["times"], cells)
+        heat_runs = [runs[i] for i in columns["runs"]]
+        cells = [[None if effect is None else HeatCell(
+            effect, bool(drifted), run["href"] + (f"#{anchor}" if anchor else ""),
+            f"{name} at {format_time(run['window_end'], 'seconds')}: {'/'.join(methods)} "
+            f"effect {format_number(effect)}{' (drifted)' if drifted else ''}")
+                  for effect, drifted, run in zip(effects, flags, heat_runs, strict=True)]
+                 for name, methods, anchor, effects, flags in zip(
+                     columns["names"], columns["methods"], columns["anchors"],
+                     columns["effect"], columns["drifted"], strict=True)]
+        heat = heatmap(columns["names"], [r["window_end"] for r in heat_runs], cells)
         charted = [s for s in view["quality"] if _telling(s)][:SMALL_MULTIPLES]
-        quality = [(s, self._series_chart(s, "value")) for s in charted]
-        performance = [(s, self._series_chart(s, s["name"]))
+        quality = [(s, self._series_chart(s, runs, "value")) for s in charted]
+        performance = [(s, self._series_chart(s, runs, s["name"]))
                        for s in view["performance"][:SMALL_MULTIPLES]]
         name = view["monitor"]
         base = monitor_href(name)
@@ -114,15 +117,15 @@ class Pages:
         """A page that says what went wrong."""
         return self._render("error.html", status=status, message=message, title=status)
 
-    def _series_chart(self, series: Mapping[str, Any], label: str) -> Markup:
-        points = [ChartPoint(p["time"], p["value"], p["href"],
-                             f"{format_time(p['time'], 'seconds')}: {series['name']} = "
-                             f"{format_number(p['value'])}"
-                             + ("" if p["passed"] is not False else " (failed)"))
-                  for p in series["points"]]
-        limits = [p["threshold"] for p in series["points"] if p["threshold"] is not None]
+    def _series_chart(self, series: Mapping[str, Any], runs: Sequence[Mapping[str, Any]],
+                      label: str) -> Markup:
+        points = [ChartPoint(run["window_end"], value, run["href"],
+                             f"{format_time(run['window_end'], 'seconds')}: {series['name']} = "
+                             f"{format_number(value)}" + (" (failed)" if ok is False else ""))
+                  for run, value, ok in zip(runs, series["values"], series["passed"],
+                                            strict=True) if value is not None]
         return line_chart(points, width=360, height=110, y_label=label,
-                          threshold=limits[-1] if limits else None)
+                          threshold=series["limit"])
 
     def _render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
@@ -130,7 +133,7 @@ class Pages:
 
 def _telling(series: Mapping[str, Any]) -> bool:
     """A check worth a chart: it failed in the range, or its value moved."""
-    return bool(series["failed_runs"]) or len({p["value"] for p in series["points"]}) > 1
+    return bool(series["failed_runs"]) or len(set(series["values"]) - {None}) > 1
 
 
 def _when(value: datetime | None) -> str:

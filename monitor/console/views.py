@@ -24,8 +24,9 @@ from monitor.store.history import (
     latest_points,
     messages_of,
     results_of_runs,
-    run_points,
+    run_points_of,
     run_report,
+    run_times,
     segments_of_runs,
 )
 
@@ -33,7 +34,7 @@ __all__ = ["ConsoleMonitor", "monitor_view", "overview", "run_view"]
 
 SPARKLINE_RUNS = 48
 """Runs in an overview sparkline."""
-SERIES_POINTS = 240
+SERIES_POINTS = 120
 """Points per time series on a monitor's page, whatever the range holds."""
 HEATMAP_BUCKETS = 72
 """Time buckets of the per-column heat-map (columns × buckets cells)."""
@@ -99,31 +100,39 @@ def monitor_view(
     segment: str | None = None, anchor: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """One monitor over a time range: drift share, per-column effect, quality, model
-    metrics, alerts and notifications, downsampled to a bounded number of points."""
+    metrics, alerts and notifications, downsampled to a bounded number of points.
+
+    ``runs`` are the runs drawn; every series (``quality``, ``performance``) holds one
+    value per run, in the same order; ``columns`` one cell per run of ``columns.runs``
+    (indices into ``runs``), a coarser slice for the heat-map.
+    """
     name = monitor if isinstance(monitor, str) else monitor.name
-    every = run_points(store, name, span.start, span.end)
-    shown = downsample(every, lambda p: p.window_end, lambda p: _or_nan(p.drift_share),
-                       SERIES_POINTS, span.start, span.end)
-    results = results_of_runs(store, [p.id for p in shown], segment=segment)
+    every = run_times(store, name, span.start, span.end)
+    shown = run_points_of(store, [t.id for t in downsample(
+        every, lambda t: t.window_end, lambda t: _or_nan(t.drift_share), SERIES_POINTS,
+        span.start, span.end)])
+    heat = downsample(shown, lambda p: p.window_end, lambda p: _or_nan(p.drift_share),
+                      HEATMAP_BUCKETS, span.start, span.end)
+    shown_ids = [p.id for p in shown]
+    drift_ids = shown_ids if segment is not None else [p.id for p in heat]
     by_run: dict[int, list[ResultRecord]] = defaultdict(list)
-    for result in results:
+    for result in [*results_of_runs(store, shown_ids, segment=segment,
+                                    skip=("drift", "multivariate")),
+                   *results_of_runs(store, drift_ids, segment=segment, checks=("drift",))]:
         by_run[result.run_id].append(result)
-    drift_share = [_share(p, by_run[p.id], segment) for p in shown]
-    heat_runs = downsample(shown, lambda p: p.window_end, lambda p: _or_nan(p.drift_share),
-                           HEATMAP_BUCKETS, span.start, span.end)
     alerts = [a for a in list_alert_states(store, name, include_inactive=True)
               if segment is None or a.segment == segment]
     active = silences(store, now)
     return {
         "monitor": name, "href": monitor_href(name),
         "range": {"name": span.name, "start": span.start, "end": span.end},
-        "segment": segment, "segments": segments_of_runs(store, [p.id for p in shown]),
+        "segment": segment, "segments": segments_of_runs(store, shown_ids),
         "runs_in_range": len(every), "points_shown": len(shown),
-        "runs": [{**_point(p), "drift_share": share} for p, share in
-                 zip(shown, drift_share, strict=True)],
-        "columns": _columns(heat_runs, by_run, anchor),
-        "quality": _series(shown, by_run, lambda r: r.check not in ("drift", "multivariate",
-                                                                     "performance"),
+        "runs": [{**_point(p), "drift_share": _share(p, by_run[p.id], segment)}
+                 for p in shown],
+        "columns": _columns(shown, heat, by_run, anchor),
+        "quality": _series(shown, by_run,
+                           lambda r: r.check not in ("drift", "multivariate", "performance"),
                            lambda r: f"{r.check}:{r.column}" if r.column else r.check),
         "performance": _series(shown, by_run, lambda r: r.check == "performance",
                                lambda r: r.method or "metric"),
@@ -167,48 +176,57 @@ def _share(point: RunPoint, results: Sequence[ResultRecord], segment: str | None
 
 
 def _columns(
-    runs: Sequence[RunPoint], by_run: dict[int, list[ResultRecord]],
+    shown: Sequence[RunPoint], heat: Sequence[RunPoint], by_run: dict[int, list[ResultRecord]],
     anchor: Callable[[str], str] | None,
 ) -> dict[str, Any]:
-    """Per-column effect size over time, the columns that moved most first."""
-    cells: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
-    strongest: dict[str, float] = defaultdict(float)
-    for run in runs:
+    """Per-column effect size (the statistic when a method has none) over time, the
+    columns that moved most first; ``links`` open the column's card on the run's page."""
+    index = {p.id: i for i, p in enumerate(shown)}
+    found: dict[str, dict[int, ResultRecord]] = defaultdict(dict)
+    for run in heat:
         for r in by_run[run.id]:
-            if r.check != "drift" or r.column is None:
-                continue
-            value = r.effect_size if r.effect_size is not None else r.statistic
-            href = run_href(run.id) + (f"#{anchor(r.column)}" if anchor else "")
-            cells[r.column][run.id] = {"value": value, "drifted": bool(r.drifted),
-                                       "method": r.method, "statistic": r.statistic,
-                                       "p_value": r.p_value, "href": href}
-            strongest[r.column] = max(strongest[r.column], value or 0.0,
-                                      1.0 if r.drifted else 0.0)
-    names = sorted(cells, key=lambda c: (-strongest[c], c))[:HEATMAP_COLUMNS]
-    return {"times": [r.window_end for r in runs], "runs": [r.id for r in runs],
-            "names": names,
-            "cells": [[cells[name].get(run.id) for run in runs] for name in names],
-            "omitted": max(0, len(cells) - len(names))}
+            if r.check == "drift" and r.column is not None:
+                found[r.column][run.id] = r
+    strongest = {name: max(max(_effect(r) or 0.0, 1.0 if r.drifted else 0.0)
+                           for r in cells.values()) for name, cells in found.items()}
+    names = sorted(found, key=lambda c: (-strongest[c], c))[:HEATMAP_COLUMNS]
+    rows = [[found[name].get(run.id) for run in heat] for name in names]
+    return {
+        "runs": [index[run.id] for run in heat], "names": names,
+        "methods": [sorted({r.method or "" for r in found[name].values()}) for name in names],
+        "effect": [[None if r is None else _effect(r) for r in row] for row in rows],
+        "drifted": [[None if r is None else bool(r.drifted) for r in row] for row in rows],
+        "anchors": [anchor(name) if anchor else None for name in names],
+        "omitted": max(0, len(found) - len(names)),
+    }
+
+
+def _effect(result: ResultRecord) -> float | None:
+    return result.effect_size if result.effect_size is not None else result.statistic
 
 
 def _series(
     runs: Sequence[RunPoint], by_run: dict[int, list[ResultRecord]],
     keep: Callable[[ResultRecord], bool], key: Callable[[ResultRecord], str],
 ) -> list[dict[str, Any]]:
-    """One series per check or metric: its value in each shown run, linked to the run."""
-    series: dict[str, list[dict[str, Any]]] = {}
-    failing: dict[str, int] = defaultdict(int)
-    for run in runs:
+    """One series per check or metric, one value per shown run (None: not measured then)."""
+    values: dict[str, list[float | None]] = {}
+    passed: dict[str, list[bool | None]] = {}
+    limits: dict[str, float | None] = {}
+    for i, run in enumerate(runs):
         for r in by_run[run.id]:
             if not keep(r):
                 continue
             name = key(r)
-            series.setdefault(name, []).append(
-                {"time": run.window_end, "value": r.value, "passed": r.passed,
-                 "threshold": r.threshold, "href": run_href(run.id)})
-            failing[name] += r.passed is False
-    return [{"name": name, "points": points, "failed_runs": failing[name]}
-            for name, points in sorted(series.items(), key=lambda kv: (-failing[kv[0]], kv[0]))]
+            if name not in values:
+                values[name], passed[name] = [None] * len(runs), [None] * len(runs)
+            values[name][i], passed[name][i] = r.value, r.passed
+            if r.threshold is not None:
+                limits[name] = r.threshold
+    failing = {name: sum(p is False for p in flags) for name, flags in passed.items()}
+    return [{"name": name, "values": values[name], "passed": passed[name],
+             "limit": limits.get(name), "failed_runs": failing[name]}
+            for name in sorted(values, key=lambda n: (-failing[n], n))]
 
 
 def _alert(state: AlertStateRecord, silenced: bool) -> dict[str, Any]:

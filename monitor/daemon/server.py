@@ -102,7 +102,8 @@ class HttpServer:
             channel_timeout=SOCKET_TIMEOUT, cleanup_interval=max(1, SOCKET_TIMEOUT // 2),
             ident="monitor", expose_tracebacks=False, clear_untrusted_proxy_headers=True)
         self.port = int(self._server.effective_port)
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="http", daemon=True)
 
     def start(self) -> None:
         """Start serving on a background thread."""
@@ -112,10 +113,27 @@ class HttpServer:
 
     def close(self) -> None:
         """Stop serving, close every connection and release the port."""
+        self._closing.set()
+        if self._thread.is_alive():
+            self._server.pull_trigger()  # wakes the event loop, which closes everything
+            self._thread.join(timeout=10)
+        else:
+            self._close_all()
+
+    def _loop(self) -> None:
+        """waitress's event loop, one pass at a time, so that ``close`` can end it cleanly."""
+        server = self._server
+        try:
+            while not self._closing.is_set():
+                server.asyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=server._map,
+                                     use_poll=server.adj.asyncore_use_poll, count=1)
+        finally:
+            self._close_all()
+
+    def _close_all(self) -> None:
+        # On the loop's own thread: no select() is waiting on a socket closed under it.
         server = self._server
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-        # Closing each dispatcher (the listener, the trigger, open channels) empties the
-        # event loop's map, and the loop returns.
         for dispatcher in list(server._map.values()):
             try:
                 if dispatcher is server:
@@ -124,7 +142,6 @@ class HttpServer:
                     dispatcher.handle_close()
             except OSError:
                 pass
-        self._thread.join(timeout=5)
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

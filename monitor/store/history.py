@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -21,13 +21,16 @@ from monitor.store.repository import Store
 
 __all__ = [
     "RunPoint",
+    "RunTime",
     "latest_points",
     "messages_of",
     "results_of_runs",
     "run_by_id",
     "run_by_window_end",
     "run_points",
+    "run_points_of",
     "run_report",
+    "run_times",
     "segments_of_runs",
 ]
 
@@ -35,9 +38,11 @@ _CHUNK = 500
 """Run ids per ``IN (...)`` list: well below every backend's parameter limit."""
 
 
-@dataclass(frozen=True, slots=True)
-class RunPoint:
-    """The columns of one run that a time series needs (no results, no error text)."""
+class RunPoint(NamedTuple):
+    """The columns of one run that a time series needs (no results, no error text).
+
+    A named tuple: a 30-day page reads ten thousand of them.
+    """
 
     id: int
     window_start: datetime
@@ -68,28 +73,65 @@ def run_points(
         query = query.limit(limit)
     with store._reading(f"read the runs of monitor {monitor!r}") as session:
         rows = session.execute(query).all()
-    return [RunPoint(*row) for row in reversed(rows)]
+    return [RunPoint._make(row) for row in reversed(rows)]
+
+
+class RunTime(NamedTuple):
+    """A run's place on a time axis and its drift share: what downsampling needs."""
+
+    id: int
+    window_end: datetime
+    drift_share: float | None
+
+
+def run_times(store: Store, monitor: str, start: datetime, end: datetime) -> list[RunTime]:
+    """The runs of ``monitor`` whose window ends in ``(start, end]``, oldest first, light:
+    a 30-day range may hold ten thousand."""
+    query = (select(RunRow.id, RunRow.window_end, RunRow.drift_share)
+             .where(RunRow.monitor == monitor, RunRow.window_end > as_utc(start),
+                    RunRow.window_end <= as_utc(end))
+             .order_by(RunRow.window_end, RunRow.id))
+    with store._reading(f"read the runs of monitor {monitor!r}") as session:
+        return [RunTime._make(row) for row in session.execute(query)]
+
+
+def run_points_of(store: Store, run_ids: Collection[int]) -> list[RunPoint]:
+    """The runs with these ids, oldest window first."""
+    ids = sorted(set(run_ids))
+    found: list[RunPoint] = []
+    with store._reading("read runs") as session:
+        for i in range(0, len(ids), _CHUNK):
+            query = select(RunRow.id, RunRow.window_start, RunRow.window_end, RunRow.status,
+                           RunRow.drift_share, RunRow.dataset_drift, RunRow.current_rows
+                           ).where(RunRow.id.in_(ids[i:i + _CHUNK]))
+            found += [RunPoint._make(row) for row in session.execute(query)]
+    return sorted(found, key=lambda p: (p.window_end, p.id))
 
 
 def results_of_runs(
     store: Store, run_ids: Collection[int], *, checks: Collection[str] | None = None,
-    segment: str | None = None, all_segments: bool = False,
+    segment: str | None = None, all_segments: bool = False, skip: Collection[str] = (),
 ) -> list[ResultRecord]:
-    """The results of the given runs (of ``checks`` only, when given) for one segment.
+    """The results of the given runs (of ``checks`` only, when given; never of ``skip``)
+    for one segment.
 
     ``segment`` None reads the whole data's rows; ``all_segments`` every row.
     """
     ids = sorted(set(run_ids))
     found: list[ResultRecord] = []
+    # Plain rows, not ORM objects: a monitor's page reads thousands of results.
+    columns = [getattr(ResultRow, f.name) for f in fields(ResultRecord)]
     with store._reading("read the results of runs") as session:
         for i in range(0, len(ids), _CHUNK):
-            query = select(ResultRow).where(ResultRow.run_id.in_(ids[i:i + _CHUNK]))
+            query = select(*columns).where(ResultRow.run_id.in_(ids[i:i + _CHUNK]))
             if not all_segments:
                 query = query.where(ResultRow.segment.is_(None) if segment is None
                                     else ResultRow.segment == segment)
             if checks is not None:
                 query = query.where(ResultRow.check.in_(sorted(checks)))
-            found += [row.to_record() for row in session.scalars(query)]
+            if skip:
+                query = query.where(ResultRow.check.not_in(sorted(skip)))
+            found += [ResultRecord(**row._mapping) for row in session.execute(query)]
     return found
 
 

@@ -81,3 +81,25 @@ def test_dockerfile_promises():
     assert re.search(r"^HEALTHCHECK .*\n.*/healthz", text, re.MULTILINE)
     ignored = (REPO / ".dockerignore").read_text().split()
     assert ".venv" in ignored and "*.db" in ignored
+
+
+def test_wheel_carries_the_report_and_console_templates(installed_wheel, tmp_path):
+    """The templates and stylesheets are package data: the report and console render installed."""
+    for name, shift in (("ref.csv", 0.0), ("cur.csv", 150.0)):
+        rows = "\n".join(f"{i + shift},{'ab'[i % 2]}" for i in range(200))
+        (tmp_path / name).write_text(f"x,kind\n{rows}\n")
+    report = run_installed(installed_wheel, tmp_path, "compare", "ref.csv", "cur.csv",
+                           "--format", "html")
+    assert report.returncode == 1, report.stderr  # x drifted
+    assert "<svg" in report.stdout and "chart-bar" in report.stdout
+    console = subprocess.run(
+        [sys.executable, "-c", "import sys, monitor.console.pages as p; "
+         "assert p.__file__.startswith(sys.argv[1]), p.__file__; pages = p.Pages(False); "
+         "print(len(pages.static('console.css')), len(pages.static('report.css'))); "
+         "print(pages.error('404 Not Found', 'no page'))", str(installed_wheel)],
+        cwd=tmp_path, env=monitor_env(PYTHONPATH=str(installed_wheel)), capture_output=True,
+        text=True, timeout=120)
+    assert console.returncode == 0, console.stderr
+    sizes, page = console.stdout.split("\n", 1)
+    assert all(int(size) > 100 for size in sizes.split())
+    assert "/static/console.css" in page and "no page" in page

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
 from monitor.records import NewResult
-from monitor.store import Store
+from monitor.store import Store, open_store
 from monitor.store.latest import BATCH, latest_runs
 from tests.integration.store.store_factories import HOUR, T0, new_results, new_run
 
@@ -70,13 +71,12 @@ def test_many_monitors_take_two_queries_per_batch(store: Store) -> None:
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
 
 
-def test_the_runs_query_walks_the_monitor_window_end_index(store: Store) -> None:
+def test_the_runs_query_walks_the_monitor_window_end_index(tmp_path: Path) -> None:
     """On SQLite, each branch searches the (monitor, window_end) index instead of scanning.
 
     (PostgreSQL plans it as an index scan backward with a LIMIT 1 on each branch too.)
     """
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}")
     store.save_run(new_run("credit", T0), new_results(), [], [])
     statements: list[tuple[str, object]] = []
 
@@ -95,3 +95,4 @@ def test_the_runs_query_walks_the_monitor_window_end_index(store: Store) -> None
         details = [row[-1] for row in plan]
     assert any("ix_runs_monitor_window_end" in d for d in details), details
     assert not any(d.startswith("SCAN runs") for d in details), details
+    store.close()

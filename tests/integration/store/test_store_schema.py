@@ -16,7 +16,8 @@ from tests.integration.store.store_factories import T0, new_results, new_run
 
 pytestmark = pytest.mark.integration
 
-TABLES = {"alembic_version", "alert_states", "outbox", "profiles", "results", "runs", "silences",
+TABLES = {"alembic_version", "alert_states", "outbox", "profiles", "results", "run_reports",
+          "runs", "silences",
           "window_leases"}
 
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
                                 description="most windows one monitor runs in one tick")
     dispatch_interval: float = Field(default=5.0, gt=0,
                                      description="seconds between outbox deliveries")
+    report_days: float = Field(default=90.0, gt=0, le=3650,
+                               description="days a run keeps its report (the charts of its "
+                               "console page); its results, which history reads, stay")
     # --- sources and windows ---
     lease_seconds: float = Field(default=60.0, gt=0,
                                  description="how long a window's lease lasts without renewal: "

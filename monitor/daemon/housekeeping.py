@@ -1,4 +1,4 @@
-"""Store upkeep the daemon does after loading rules: retire the alerts of removed rules.
+"""Store upkeep the daemon does: retire the alerts of removed rules, prune old run reports.
 
 The daemon owns the alert states of its database: when a monitor or an alert
 rule leaves its rule files, the alerts it left firing are resolved here (the
@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.alerts.retire import orphaned, retirement
+from monitor.errors import MonitorError
 from monitor.rules.schema import RuleSet
 from monitor.store.alerting import list_alert_states
+from monitor.store.history import prune_reports
 from monitor.store.outbox import OutboxQueue
 from monitor.store.repository import Store
 
-__all__ = ["RECENT_MESSAGES", "retire_removed_alerts"]
+__all__ = ["RECENT_MESSAGES", "prune_old_reports", "retire_removed_alerts"]
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +47,16 @@ def retire_removed_alerts(
                                              and n.payload["monitor"] == state.monitor
                                              for n in notifications) else "")
     return len(states)
+
+
+def prune_old_reports(store: Store, now: datetime, days: float) -> int:
+    """Delete the reports of runs older than ``days`` (``MONITOR_REPORT_DAYS``); their
+    results stay. A database error is logged and tried again at the next pass."""
+    try:
+        pruned = prune_reports(store, now - timedelta(days=days))
+    except MonitorError as exc:
+        log.warning("old run reports not pruned: %s", exc)
+        return 0
+    if pruned:
+        log.info("pruned the reports of %d run(s) older than %g days", pruned, days)
+    return pruned

@@ -11,9 +11,9 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 
 from monitor.records import ResultRecord, RunRecord
 from monitor.store.models import OutboxRow, ResultRow, RunReportRow, RunRow, as_utc
@@ -24,6 +24,7 @@ __all__ = [
     "RunTime",
     "latest_points",
     "messages_of",
+    "prune_reports",
     "results_of_runs",
     "run_by_id",
     "run_by_window_end",
@@ -172,6 +173,17 @@ def run_report(store: Store, run_id: int) -> dict[str, Any] | None:
         return None
     document: dict[str, Any] = json.loads(body)
     return document
+
+
+def prune_reports(store: Store, before: datetime) -> int:
+    """Delete the reports of runs whose window ended before ``before``; return how many.
+
+    The runs and their results stay: the console shows their numbers as a table.
+    """
+    old = select(RunRow.id).where(RunRow.window_end < as_utc(before)).scalar_subquery()
+    with store._writing("delete old run reports") as session:
+        done = session.execute(delete(RunReportRow).where(RunReportRow.run_id.in_(old)))
+        return int(cast(CursorResult[Any], done).rowcount or 0)
 
 
 def messages_of(

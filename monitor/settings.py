@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///monitor.db",
                               description="SQLAlchemy URL of the results database")
     rules: str = Field(default="rules/", description="rule file or folder")
-    http: str = Field(default="127.0.0.1:9108", description="host:port of /healthz and /metrics")
+    http: str = Field(default="127.0.0.1:9108",
+                      description="host:port of the console, /healthz and /metrics")
     log_format: Literal["text", "json"] = "text"
     log_level: str | None = Field(default=None, description="default: INFO for the daemon, "
                                   "WARNING for one-shot commands")

@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="the daemon: schedule monitors, reload rules, serve "
                               "/healthz and /metrics")
     run.add_argument("paths", nargs="*", metavar="PATH", help="rule files (default rules/)")
-    run.add_argument("--http", help="host:port for /healthz and /metrics (env MONITOR_HTTP)")
+    run.add_argument("--http", help="host:port of the console, /healthz, /readyz, /status and "
+                     "/metrics (env MONITOR_HTTP; default 127.0.0.1:9108)")
 
     backfill = commands.add_parser("backfill", help="run past windows (idempotent)")
     backfill.add_argument("paths", nargs="*", metavar="PATH", help="rule files (default rules/)")

@@ -25,7 +25,7 @@ from monitor.console.series import BadRequest, parse_range
 from monitor.console.views import ConsoleMonitor, monitor_view, overview, run_view
 from monitor.errors import MonitorError
 from monitor.store import Store
-from monitor.store.history import run_by_id, run_by_window_end
+from monitor.store.history import run_by_id, run_by_window_end, run_points
 from monitor.times import format_time, parse_time
 
 __all__ = ["CSP", "Console"]
@@ -125,7 +125,7 @@ class Console:
         segment = query.get("segment") or None
 
         def read() -> dict[str, Any]:
-            if name not in known and not run_by_window_end_any(self.store, name):
+            if name not in known and not run_points(self.store, name, limit=1):
                 raise _Answer("404 Not Found", f"no monitor named {name!r}")
             return monitor_view(self.store, known.get(name, name), span, now, segment,
                                 self.pages.anchor)
@@ -196,7 +196,8 @@ class Console:
         else:
             raise _Answer("404 Not Found", f"nothing to post to {path}")
         if api:
-            return _json(start_response, "201 Created", record)
+            status = "201 Created" if parts == ["silences"] else "200 OK"
+            return _json(start_response, status, record)
         start_response("303 See Other", [("Location", "/silences?done=" + str(record["id"])),
                                          ("Content-Length", "0"), *_HEADERS])
         return [b""]
@@ -224,7 +225,7 @@ class Console:
 
 API_ENDPOINTS = {
     "GET /api/monitors": "every monitor: state, last run, next run, recent drift share, alerts",
-    "GET /api/monitors/NAME?range=24h|7d|30d|DURATION&from=ISO&to=ISO&segment=KEY":
+    "GET /api/monitors/NAME?range=6h|24h|7d|30d|DURATION&from=ISO&to=ISO&segment=KEY":
         "one monitor over a range: runs (downsampled), per-column effect, quality, model "
         "metrics, alert states, notifications and their delivery",
     "GET /api/runs/ID": "one run: its results and report document (distributions)",
@@ -233,13 +234,6 @@ API_ENDPOINTS = {
                           "duration or ends_at, reason, created_by); needs the token",
     "POST /api/silences/ID/expire": "end a silence now; needs the token",
 }
-
-
-def run_by_window_end_any(store: Store, name: str) -> bool:
-    """Whether the store holds any run of ``name`` (a monitor no longer scheduled)."""
-    from monitor.store.history import run_points
-
-    return bool(run_points(store, name, limit=1))
 
 
 def _body(environ: dict[str, Any], api: bool) -> dict[str, Any]:

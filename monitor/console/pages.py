@@ -19,6 +19,7 @@ from monitor.console.series import RANGES, STATES
 from monitor.console.views import monitor_href
 from monitor.report.charts import ChartPoint, HeatCell, heatmap, line_chart, sparkline
 from monitor.report.html import REPORT_CSS, column_anchor, render_report_body
+from monitor.report.page import ReportLinks
 from monitor.report.text import format_number
 from monitor.times import format_time
 
@@ -90,9 +91,11 @@ class Pages:
         base = monitor_href(name)
         keep = {k: v for k, v in query.items() if k == "segment" and v}
         ranges = [(preset, f"{base}?{urlencode({**keep, 'range': preset})}") for preset in RANGES]
-        segments = [(None, f"{base}?{urlencode({'range': view['range']['name']})}")] + [
-            (key, f"{base}?{urlencode({'range': view['range']['name'], 'segment': key})}")
-            for key in view["segments"]]
+        span = view["range"]
+        same = ({"from": format_time(span["start"]), "to": format_time(span["end"])}
+                if span["name"] == "custom" else {"range": span["name"]})
+        segments = [(None, f"{base}?{urlencode(same)}")] + [
+            (key, f"{base}?{urlencode({**same, 'segment': key})}") for key in view["segments"]]
         return self._render(
             "monitor.html", view=view, title=name, drift=drift, heat=heat, quality=quality,
             performance=performance, ranges=ranges, segments=segments,
@@ -102,11 +105,13 @@ class Pages:
     def run(self, view: Mapping[str, Any]) -> str:
         """``/runs/ID``: the run's report, or its results when it stored none."""
         run = view["run"]
-        report = (render_report_body(view["report"]) if view["report"] is not None else None)
+        links = ReportLinks(monitor=run["monitor_href"], monitor_label=run["monitor"],
+                            previous=run["previous"], next=run["next"],
+                            json=run["href"].replace("/runs/", "/api/runs/", 1))
+        report = (render_report_body(view["report"], links=links)
+                  if view["report"] is not None else None)
         title = f"{run['monitor']} · {format_time(run['window_end'], 'seconds')}"
-        return self._render("run.html", view=view, run=run, report=report, title=title,
-                            monitor_link=run["monitor_href"] + "?" + urlencode(
-                                {"from": format_time(run["window_start"]), "range": "custom"}))
+        return self._render("run.html", view=view, run=run, report=report, title=title)
 
     def silences(self, view: Mapping[str, Any], query: Mapping[str, str]) -> str:
         """``/silences``: the silences, and the form to add one when writable."""

@@ -23,6 +23,7 @@ from monitor.store.history import (
     RunPoint,
     latest_points,
     messages_of,
+    neighbours,
     results_of_runs,
     run_points_of,
     run_report,
@@ -137,7 +138,8 @@ def monitor_view(
         "performance": _series(shown, by_run, lambda r: r.check == "performance",
                                lambda r: r.method or "metric"),
         "alerts": [_alert(a, _silenced(a, active, now)) for a in alerts],
-        "messages": [_message(m) for m in messages_of(store, name, span.start, MESSAGES)],
+        "messages": [_message(m) for m in messages_of(store, name, span.start, MESSAGES,
+                                                      until=span.end)],
         "silences": [_silence(s, now) for s in active
                      if s.monitor is None or fnmatchcase(name, s.monitor)],
     }
@@ -147,13 +149,16 @@ def run_view(store: Store, run: RunRecord) -> dict[str, Any]:
     """A run, its results and its stored report document (None for failed or older runs)."""
     results = results_of_runs(store, [run.id], all_segments=True)
     segments = sorted({r.segment for r in results if r.segment is not None})
+    previous, following = neighbours(store, run)
     return {
         "run": {**_point(run), "monitor": run.monitor, "monitor_href": monitor_href(run.monitor),
                 "started_at": run.started_at, "finished_at": run.finished_at,
                 "duration_seconds": run.duration_seconds, "attempts": run.attempts,
                 "reference": {"name": run.reference_name, "version": run.reference_version,
                               "rows": run.reference_rows},
-                "error": run.error},
+                "error": run.error,
+                "previous": None if previous is None else run_href(previous),
+                "next": None if following is None else run_href(following)},
         "results": [_result(r) for r in results],
         "segments": segments,
         "report": run_report(store, run.id),
@@ -180,7 +185,7 @@ def _columns(
     anchor: Callable[[str], str] | None,
 ) -> dict[str, Any]:
     """Per-column effect size (the statistic when a method has none) over time, the
-    columns that moved most first; ``links`` open the column's card on the run's page."""
+    columns that moved most first; ``anchors`` name the column's card on a run's page."""
     index = {p.id: i for i, p in enumerate(shown)}
     found: dict[str, dict[int, ResultRecord]] = defaultdict(dict)
     for run in heat:

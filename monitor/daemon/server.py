@@ -7,7 +7,8 @@ at all, and is dropped after ``SOCKET_TIMEOUT`` seconds of silence; at most
 that read the store run with a deadline and a bounded share of the threads
 (``SingleFlight`` for ``/status``, the console's own gate for its pages), so a
 hung database answers 503 in bounded time and ``/healthz``, answered from
-memory, always finds a free thread.
+memory, always finds a free thread. A scrape of ``/metrics`` builds its
+series (some read from the store) on a gate thread with a deadline too.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from waitress.server import create_server
 
+from monitor.console.gate import Busy, Gate
 from monitor.times import format_time
 
-__all__ = ["MAX_CONNECTIONS", "SOCKET_TIMEOUT", "THREADS", "HttpServer", "SingleFlight"]
+__all__ = ["MAX_CONNECTIONS", "METRICS_TIMEOUT", "SOCKET_TIMEOUT", "THREADS", "HttpServer",
+           "SingleFlight"]
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +39,37 @@ MAX_CONNECTIONS = 100
 """Connections open at once; idle ones cost no thread, later ones wait to be accepted."""
 SOCKET_TIMEOUT = 10
 """Seconds a client may stay silent before its connection is dropped."""
-THREADS = 8
-"""Request threads; store-bound pages may take at most half of them."""
+THREADS = 12
+"""Request threads. Work that reads the store takes at most 10 of them (the console 4,
+``/status``, ``/readyz`` and ``/metrics`` 2 each), so ``/healthz`` always finds one."""
+METRICS_TIMEOUT = 10.0
+"""Seconds a scrape waits for the series read from the store before answering 503."""
 
 
 class SingleFlight:
     """Calls ``fn`` on its own thread, one call at a time, and waits at most ``timeout``.
 
     While a call is still running (a hung database), later callers wait on
-    that same call instead of starting new ones, so threads never pile up.
+    that same call instead of starting new ones, so threads never pile up;
+    at most ``waiters`` callers wait at once, the others are told at once.
     """
 
-    def __init__(self, fn: Check, timeout: float, what: str) -> None:
+    def __init__(self, fn: Check, timeout: float, what: str, waiters: int = 2) -> None:
         self.fn, self.timeout, self.what = fn, timeout, what
         self._lock = threading.Lock()
         self._future: Future[dict[str, Any]] | None = None
+        self._waiters = threading.BoundedSemaphore(waiters)
 
     def __call__(self) -> dict[str, Any]:
+        if not self._waiters.acquire(blocking=False):
+            return {"status": "unready",
+                    "reason": f"{self.what} is still answering earlier requests"}
+        try:
+            return self._wait()
+        finally:
+            self._waiters.release()
+
+    def _wait(self) -> dict[str, Any]:
         with self._lock:
             if self._future is None or self._future.done():
                 self._future = Future()
@@ -92,7 +109,8 @@ class HttpServer:
         status_timeout: float = 10.0,
         console: WsgiApp | None = None,
     ) -> None:
-        self._metrics = make_wsgi_app(registry)
+        self._registry = registry
+        self._scrapes = Gate(slots=2, timeout=METRICS_TIMEOUT, what="the metrics")
         self._console = console
         self._pages: dict[str, Check] = {"/healthz": health, "/readyz": ready}
         if status is not None:
@@ -146,8 +164,7 @@ class HttpServer:
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
-            metrics: Iterable[bytes] = self._metrics(environ, start_response)
-            return metrics
+            return self._scrape(start_response)
         page = self._pages.get(path)
         if page is None:
             if self._console is not None:
@@ -161,6 +178,17 @@ class HttpServer:
             body = {"status": "error", "reason": str(exc)}
         status = "200 OK" if body.get("status") == "ok" else "503 Service Unavailable"
         return _json(start_response, status, body)
+
+
+    def _scrape(self, start_response: Callable[..., Any]) -> list[bytes]:
+        """The exposition, built on a gate thread: a store that hangs delays no probe."""
+        try:
+            data = self._scrapes.run(lambda: generate_latest(self._registry))
+        except Busy as exc:
+            return _json(start_response, "503 Service Unavailable", {"error": str(exc)})
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST),
+                                  ("Content-Length", str(len(data)))])
+        return [data]
 
 
 def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:

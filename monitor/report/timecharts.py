@@ -166,7 +166,9 @@ def _axes(left: float, right: float, top: float, bottom: float, low: float, high
 
 def _time_ticks(start: float, end: float, bottom: float, x: Callable[[float], float]
                 ) -> list[str]:
-    count = 1 if end == start else _TICKS
+    # A label is about 80 px wide: as many ticks as fit without overlapping, at most _TICKS.
+    room = x(end) - x(start)
+    count = 1 if end == start else max(2, min(_TICKS, int(room // 110) + 1))
     out = []
     for i in range(count):
         t = start + (end - start) * i / max(count - 1, 1)

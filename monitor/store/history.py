@@ -24,6 +24,7 @@ __all__ = [
     "RunTime",
     "latest_points",
     "messages_of",
+    "neighbours",
     "prune_reports",
     "results_of_runs",
     "run_by_id",
@@ -165,6 +166,17 @@ def run_by_window_end(store: Store, monitor: str, window_end: datetime) -> RunRe
         return None if row is None else row.to_record()
 
 
+def neighbours(store: Store, run: RunRecord) -> tuple[int | None, int | None]:
+    """The ids of the monitor's runs just before and just after ``run``, by window end."""
+    same = RunRow.monitor == run.monitor
+    before = (select(RunRow.id).where(same, RunRow.window_end < as_utc(run.window_end))
+              .order_by(RunRow.window_end.desc()).limit(1))
+    after = (select(RunRow.id).where(same, RunRow.window_end > as_utc(run.window_end))
+             .order_by(RunRow.window_end).limit(1))
+    with store._reading(f"read the runs around run {run.id}") as session:
+        return session.scalar(before), session.scalar(after)
+
+
 def run_report(store: Store, run_id: int) -> dict[str, Any] | None:
     """The report document stored with the run, or None (failed runs, older runs)."""
     with store._reading(f"read the report of run {run_id}") as session:
@@ -187,9 +199,9 @@ def prune_reports(store: Store, before: datetime) -> int:
 
 
 def messages_of(
-    store: Store, monitor: str, since: datetime, limit: int = 100
+    store: Store, monitor: str, since: datetime, limit: int = 100, until: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The outbox messages about ``monitor`` created since ``since``, newest first.
+    """The outbox messages about ``monitor`` created in ``[since, until]``, newest first.
 
     Each is its payload plus the delivery state: ``notifier``, ``delivery``
     (``delivered``, ``dead``, ``retrying`` or ``pending``), ``attempts``,
@@ -202,6 +214,8 @@ def messages_of(
              .where(OutboxRow.created_at >= as_utc(since),
                     OutboxRow.payload.like(f"%{pattern}%", escape="\\"))
              .order_by(OutboxRow.created_at.desc(), OutboxRow.id.desc()).limit(limit))
+    if until is not None:
+        query = query.where(OutboxRow.created_at <= as_utc(until))
     with store._reading(f"read the messages of monitor {monitor!r}") as session:
         rows = [row.to_record() for row in session.scalars(query)]
     found = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -72,8 +73,10 @@ def test_a_hung_status_answers_503_in_bounded_time_and_health_stays_up(served: H
     for caller in callers:
         caller.join(30)
     assert len(results) == 3
-    for status, body in results:
-        assert status == 503 and "did not answer within 0.5s" in body["reason"]
+    for status, body in results:  # two wait for the call, the third is told at once
+        assert status == 503 and ("did not answer within 0.5s" in body["reason"]
+                                  or "still answering earlier requests" in body["reason"])
+    assert sum("did not answer" in body["reason"] for _, body in results) >= 1
     # One call in flight at a time: the hung store holds one thread, not one per request.
     flights = [t for t in threading.enumerate() if t.name == "http:the database"]
     assert len(flights) == 1
@@ -132,3 +135,54 @@ def test_single_flight_reports_the_error_of_its_call():
 
     with pytest.raises(RuntimeError, match="no such table"):
         SingleFlight(broken, 5.0, "the database")()
+
+
+def test_status_callers_past_the_waiters_are_told_at_once(served: HttpServer):
+    """A hung /status holds at most two request threads; more callers are answered at once."""
+    results: list[tuple[int, dict]] = []
+    callers = [threading.Thread(target=lambda: results.append(get(served.port, "/status")))
+               for _ in range(server_module.THREADS)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(60)
+    reasons = [body["reason"] for status, body in results if status == 503]
+    assert len(reasons) == server_module.THREADS
+    assert any("still answering earlier requests" in r for r in reasons)
+    assert sum("did not answer within" in r for r in reasons) <= 2 * 2  # two at a time
+
+
+def test_a_scrape_that_hangs_on_the_store_answers_503_and_health_stays_up(monkeypatch):
+    release = threading.Event()
+
+    class Hung:
+        def collect(self):  # a collector that reads a database that does not answer
+            release.wait(60)
+            return iter(())
+
+    monkeypatch.setattr(server_module, "METRICS_TIMEOUT", 0.5)
+    registry = CollectorRegistry()
+    registry.register(Hung())  # type: ignore[arg-type]
+    release.set()  # registering collects once; hang only from now on
+    release.clear()
+    server = HttpServer("127.0.0.1", 0, registry, health=lambda: {"status": "ok"},
+                        ready=lambda: {"status": "ok"})
+    server.start()
+    try:
+        answers = []
+        scrapers = [threading.Thread(target=lambda: answers.append(
+            fetch(server.port, "/metrics")[0])) for _ in range(server_module.THREADS)]
+        for scraper in scrapers:
+            scraper.start()
+        assert get(server.port, "/healthz", timeout=15)[0] == 200
+        for scraper in scrapers:
+            scraper.join(60)
+        assert answers == [503] * server_module.THREADS
+        release.set()
+        deadline = time.monotonic() + 30
+        while fetch(server.port, "/metrics")[0] != 200:  # back once the store answers
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        release.set()
+        server.close()

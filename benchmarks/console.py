@@ -10,7 +10,8 @@ all), then serves the console on 127.0.0.1 and asks each page several times:
 
 Server time is the WSGI application's own time (the median and the worst of
 the repeats), bytes the body sent. The store is SQLite by default;
-``--database`` takes any URL (a PostgreSQL one, say).
+``--database`` takes a PostgreSQL URL, where the runs go to a schema of their
+own (``console_benchmark``, dropped and made anew).
 
     .venv/bin/python benchmarks/console.py                 # about 3 minutes
     .venv/bin/python benchmarks/console.py --runs 2000 --repeat 5
@@ -55,6 +56,19 @@ class Timed:
         return body
 
 
+def fresh_schema(url: str) -> str:
+    """``url`` with its search path on a new, empty schema: the server's other tables stay."""
+    from sqlalchemy import create_engine, make_url, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS console_benchmark CASCADE"))
+        connection.execute(text("CREATE SCHEMA console_benchmark"))
+    engine.dispose()
+    search = {"options": "-csearch_path=console_benchmark"}
+    return make_url(url).update_query_dict(search).render_as_string(hide_password=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10_000)
@@ -63,7 +77,7 @@ def main() -> None:
     parser.add_argument("--database", help="store URL (default: a new SQLite file)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="monitor-console-"))
-    url = args.database or f"sqlite:///{folder / 'monitor.db'}"
+    url = fresh_schema(args.database) if args.database else f"sqlite:///{folder / 'monitor.db'}"
     store = open_store(url)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     step = timedelta(days=30) / args.runs

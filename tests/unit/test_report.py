@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 
 from monitor.analysis.comparison import Comparison, compare
 from monitor.analysis.quality import QualityOptions
-from monitor.profiles import build_profile
+from monitor.profiles import Profile, build_profile
 from monitor.report import render_html, render_json, render_table
 
 
@@ -68,8 +69,8 @@ def test_json_is_the_contract_document(comparison: Comparison) -> None:
     assert text.startswith('{\n  "reference": {')
 
 
-def test_table_shows_multivariate_tests_and_model_metrics() -> None:
-    """Multivariate verdicts and model metrics get their own lines; JSON carries them too."""
+def labelled_comparison() -> tuple[Any, Profile, Profile]:
+    """Two correlated columns that decorrelate (multivariate drift), with labelled predictions."""
     from monitor.analysis.comparison import DriftOptions
 
     rng = np.random.default_rng(1)
@@ -80,7 +81,13 @@ def test_table_shows_multivariate_tests_and_model_metrics() -> None:
                         "p": rng.random(2000), "y": rng.random(2000) < 0.5})
     reference = build_profile([ref], exclude=["y"])
     current = build_profile([cur], reference=reference, prediction="p", target="y")
-    result = compare(reference, current, DriftOptions(multivariate=("pca",), prediction="p"))
+    return (compare(reference, current, DriftOptions(multivariate=("pca",), prediction="p")),
+            reference, current)
+
+
+def test_table_shows_multivariate_tests_and_model_metrics() -> None:
+    """Multivariate verdicts and model metrics get their own lines; JSON carries them too."""
+    result, _, _ = labelled_comparison()
     text = render_table(result, "ref", "cur")
     (pca,) = [line for line in text.splitlines() if line.strip().startswith("pca ")]
     assert pca.endswith("DRIFTED")

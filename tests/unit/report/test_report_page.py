@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from markupsafe import Markup
 
-from monitor.analysis import DriftOptions, compare, report_document
+from monitor.analysis import compare, report_document
 from monitor.analysis.quality import QualityOptions
 from monitor.profiles import build_profile
 from monitor.report import (
@@ -23,6 +23,7 @@ from monitor.report import (
     render_report,
     render_report_body,
 )
+from tests.unit.test_report import labelled_comparison
 
 XSS = "<img src=x onerror=alert(1)>"
 VOID = {"meta", "link", "br"}
@@ -166,15 +167,7 @@ def test_quality_failed_first_segments_and_extra_columns(document) -> None:
 
 def test_multivariate_and_performance_sections() -> None:
     """Multivariate verdicts and model metrics each get a section when present."""
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=2000)
-    ref = pd.DataFrame({"a": x, "b": x + rng.normal(0, 0.1, 2000), "p": rng.random(2000),
-                        "y": rng.random(2000) < 0.5})
-    cur = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000),
-                        "p": rng.random(2000), "y": rng.random(2000) < 0.5})
-    reference = build_profile([ref], exclude=["y"])
-    current = build_profile([cur], reference=reference, prediction="p", target="y")
-    result = compare(reference, current, DriftOptions(multivariate=("pca",), prediction="p"))
+    result, reference, current = labelled_comparison()
     html = render_report(report_document(result, reference, current, reference_source="r",
                                          current_source="c"))
     assert 'id="multivariate"' in html and ">pca<" in html

@@ -2,14 +2,17 @@
 # Run:  docker run -v $PWD/rules:/etc/monitor/rules:ro -v monitor-data:/var/lib/monitor \
 #         -p 9108:9108 monitor
 # Rules are read from /etc/monitor/rules, the SQLite database lives in /var/lib/monitor;
-# set MONITOR_DATABASE_URL=postgresql+psycopg://... to use PostgreSQL instead.
+# set MONITOR_DATABASE_URL=postgresql+psycopg://... to use PostgreSQL instead
+# (deploy/compose.yaml does, and runs `monitor db upgrade` first).
+# The dependencies are the exact versions of constraints.txt (`make constraints`).
 
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
+# monitor/migrations is a symbolic link to ../alembic: both go in, and the wheel holds the files.
 COPY alembic ./alembic
 COPY monitor ./monitor
-RUN pip wheel --no-cache-dir --wheel-dir /wheels '.[postgres]'
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt '.[postgres]'
 
 FROM python:3.11-slim
 RUN useradd --system --create-home --uid 10001 monitor \

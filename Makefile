@@ -1,11 +1,12 @@
 # make demo  - install, generate the example data, run the example monitor once and on the
 #              last 24 hours (for the console's charts)
 # make test  - install with the test extras, check style and types, run the whole test suite
+# make constraints - pin every runtime dependency (postgres extra included) in constraints.txt
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint
+.PHONY: demo test lint constraints
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +40,22 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check monitor tests examples benchmarks
 	$(BIN)/mypy
+
+# A fresh virtual environment holds the project (editable, so `--exclude-editable` leaves it
+# out) and its runtime dependencies only: what it freezes is what `pip install -c
+# constraints.txt 'monitor[postgres]'` and the Dockerfile install. Written to a temporary file
+# first, so that a failed install leaves the old constraints.txt as it was.
+CONSTRAINTS_VENV := build/constraints-venv
+constraints:
+	rm -rf $(CONSTRAINTS_VENV)
+	$(PYTHON) -m venv $(CONSTRAINTS_VENV)
+	$(CONSTRAINTS_VENV)/bin/pip install --quiet --upgrade pip
+	$(CONSTRAINTS_VENV)/bin/pip install --quiet -e '.[postgres]'
+	{ echo "# Exact versions of monitor's runtime dependencies, postgres extra included, for"; \
+	  echo "# reproducible installs: pip install -c constraints.txt 'monitor[postgres]'."; \
+	  echo "# Made by \`make constraints\` (pip freeze of a fresh virtual environment) with"; \
+	  echo "# $$($(CONSTRAINTS_VENV)/bin/python -V) on $$(uname -sm): do not edit by hand."; \
+	  $(CONSTRAINTS_VENV)/bin/pip freeze --exclude-editable --exclude monitor; \
+	} > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt
+	rm -rf $(CONSTRAINTS_VENV)

@@ -6,13 +6,14 @@ Secrets are ``SecretStr``: printed, logged or dumped, they show as ``**********`
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["CONSOLE_TOKEN_MIN", "Settings"]
+__all__ = ["CONSOLE_TOKEN_MIN", "Settings", "check_schema_name"]
 
 CONSOLE_TOKEN_MIN = 16
 """Fewest characters of ``MONITOR_CONSOLE_TOKEN``: shorter ones are guessed too easily."""
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///monitor.db",
                               description="SQLAlchemy URL of the results database")
+    database_schema: str | None = Field(default=None,
+                                        description="PostgreSQL schema that holds the monitor's "
+                                        "tables (created if missing), so that it can share a "
+                                        "database; unset: the connection's search path")
     rules: str = Field(default="rules/", description="rule file or folder")
     http: str = Field(default="127.0.0.1:9108",
                       description="host:port of the console, /healthz and /metrics")
@@ -86,11 +91,16 @@ class Settings(BaseSettings):
                                             description="token that allows changes through "
                                             "the console; unset, the console is read-only")
 
-    @field_validator("public_url", "console_token", mode="before")
+    @field_validator("public_url", "console_token", "database_schema", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `MONITOR_PUBLIC_URL=` in a compose or unit file means "not set", not "bad value".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_schema")
+    @classmethod
+    def _database_schema(cls, value: str | None) -> str | None:
+        return None if value is None else check_schema_name(value)
 
     @field_validator("public_url")
     @classmethod
@@ -127,6 +137,26 @@ class Settings(BaseSettings):
         """``MONITOR_HTTP`` split into host and port."""
         host, _, port = self.http.rpartition(":")
         return host.strip("[]") or "127.0.0.1", int(port)
+
+
+_SCHEMA_NAME_MAX = 63  # PostgreSQL's NAMEDATALEN - 1
+_SCHEMA_NAME = re.compile(rf"[a-z_][a-z0-9_]{{0,{_SCHEMA_NAME_MAX - 1}}}")
+
+
+def check_schema_name(name: str) -> str:
+    """Return ``name`` when it can be the monitor's PostgreSQL schema, else raise ValueError.
+
+    Only lower-case plain identifiers: PostgreSQL folds unquoted names to lower case, so
+    ``Monitor`` would name one schema for the monitor and another for ``psql``. ``pg_*`` and
+    ``information_schema`` belong to the server.
+    """
+    if (_SCHEMA_NAME.fullmatch(name) is None or name.startswith("pg_")
+            or name == "information_schema"):
+        raise ValueError(
+            "MONITOR_DATABASE_SCHEMA must be a plain SQL identifier such as monitor (lower-case "
+            f"letters, digits and _, not starting with a digit, at most {_SCHEMA_NAME_MAX} "
+            f"characters; not pg_* or information_schema), got {name!r}")
+    return name
 
 
 def _url_problem(url: str) -> str | None:

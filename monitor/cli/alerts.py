@@ -41,7 +41,7 @@ __all__ = ["cmd_alerts", "cmd_silence"]
 
 def cmd_silence(args: argparse.Namespace, settings: Settings) -> int:
     """Add, list or expire silences."""
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, schema=settings.database_schema)
     try:
         action = {"add": _add, "list": _list, "expire": _expire}[args.silence_command]
         return action(args, store, utc_now())
@@ -52,7 +52,7 @@ def cmd_silence(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     """Print alert states, silences and the notifications not delivered yet."""
     now = utc_now()
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, schema=settings.database_schema)
     try:
         states = list_alert_states(store, args.monitor, include_inactive=args.all)
         found = silences(store, now, include_ended=args.all)

@@ -2,15 +2,19 @@
 
 Every error is one line on stderr that names the thing and what to do (see
 ``exit_status`` for the statuses). The commands are imported only once
-chosen, so that ``monitor --help`` and ``monitor compare`` stay fast.
+chosen, so that ``monitor --help`` and ``monitor compare`` stay fast. Output
+whose reader stops early (``monitor history | head -1``) ends the command
+quietly, as ``git log | head`` ends git: no traceback, status 141.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Final
 
 from pydantic import ValidationError
 
@@ -20,7 +24,12 @@ from monitor.daemon.logs import Redactor, configure_logging
 from monitor.errors import MonitorError, RulesInvalid
 from monitor.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["EXIT_CLOSED_PIPE", "main"]
+
+EXIT_CLOSED_PIPE: Final = 141
+"""Status when whoever read stdout stopped early (``monitor history | head -1``): nothing is
+printed about it, and the status is 128 + SIGPIPE, the one a shell reports for ``git log`` in
+``git log | head -1`` (seen with ``set -o pipefail``; without it the pipeline's is ``head``'s)."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -34,6 +43,28 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status, quietly 141 when stdout's reader went away."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # so that a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_CLOSED_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: Python flushes it again at exit, which would fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # a stream without a file descriptor has nothing to flush
+        pass
+
+
+def _run(argv: Sequence[str] | None) -> int:
     """Run one command; return its exit status."""
     args = build_parser().parse_args(argv)
     try:
@@ -47,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       Redactor.from_environment(os.environ))
     if args.command == "compare":  # light: no database, HTTP client or scheduler imports
         from monitor.cli import compare as module
+    elif args.command == "init":  # light too: it opens no results database
+        module = importlib.import_module("monitor.cli.init")
     else:
         from monitor.cli import alerts, commands  # late: keeps `monitor --help` fast
 

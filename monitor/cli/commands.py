@@ -13,8 +13,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+
+import pandas as pd
 
 from monitor.alerts.delivery.dispatcher import (
     Dispatcher,
@@ -22,15 +24,17 @@ from monitor.alerts.delivery.dispatcher import (
     RetryPolicy,
     build_notifiers,
 )
+from monitor.cli.compare import flag_roles, named_columns, require_columns
 from monitor.cli.exit_status import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from monitor.cli.render import outcome_line, print_outcome, run_json, run_lines, terminal_time
 from monitor.daemon.runner import Runner, RunOutcome
 from monitor.errors import MonitorError
-from monitor.profiles import build_profile
+from monitor.profiles import Profile, Roles, build_profile
 from monitor.rules.loader import load_rules, load_rules_with_warnings
-from monitor.rules.schema import MonitorSpec, RuleSet
+from monitor.rules.schema import RuleSet
 from monitor.settings import Settings
-from monitor.sources.files import profile_file
+from monitor.sources.base import Source
+from monitor.sources.files import FileSource
 from monitor.sources.sql import SqlSource
 from monitor.store import Store, current_revision, open_store, upgrade
 from monitor.store.engine import create_store_engine, describe
@@ -68,22 +72,20 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
     if args.sql:
         if not args.query:
             raise MonitorError("--sql needs --query 'SELECT ...'")
-        source = SqlSource(SqlSource.Config(url=args.sql, query=args.query))
-        profile = build_profile(source.read(), categorical=args.categorical,
-                                exclude=args.exclude)
+        source: Source = SqlSource(SqlSource.Config(url=args.sql, query=args.query))
         origin = source.describe()
     elif args.data:
-        profile = profile_file(Path(args.data), categorical=args.categorical,
-                               exclude=args.exclude)
+        source = FileSource(FileSource.Config(path=args.data))
         origin = args.data
     else:
         raise MonitorError("give a DATA file to profile, or --sql URL --query 'SELECT ...'")
+    profile = _profile_with_roles(source.read(), args, origin)
     if args.out:
         args.out.write_text(json.dumps(profile.to_dict()))
         print(f"wrote profile of {origin} ({profile.rows} rows, {len(profile.columns)} "
               f"columns, sha256 {profile.content_hash()[:12]}) to {args.out}")
         return EXIT_OK
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, schema=settings.database_schema)
     try:
         stored = store.save_profile(args.name, profile.to_dict(), profile.content_hash(),
                                     profile.rows, utc_now())
@@ -95,11 +97,31 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _profile_with_roles(chunks: Iterable[pd.DataFrame], args: argparse.Namespace,
+                        origin: str) -> Profile:
+    """Profile ``chunks`` with the flags' roles, kept in the profile for ``monitor compare``."""
+    roles = flag_roles(args)
+    seen: dict[str, None] = {}
+
+    def watched() -> Iterator[pd.DataFrame]:
+        for chunk in chunks:
+            seen.update(dict.fromkeys(map(str, chunk.columns)))
+            yield chunk
+
+    profile = build_profile(watched(), categorical=roles.categorical,
+                            kinds=dict.fromkeys(roles.text, "text"), exclude=roles.exclude,
+                            segments=roles.segments)
+    if seen:  # no rows, no columns to check the flags against
+        require_columns(named_columns(roles), seen, f"DATA '{origin}'")
+    # Only roles that were given: a profile without roles keeps the hash it always had.
+    return profile if roles == Roles() else replace(profile, roles=roles)
+
+
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Run each monitor once on its latest complete window, store, alert."""
     rules = _rules(args.paths, settings)
-    specs = _select(rules, args.monitor)
-    store = open_store(settings.database_url)
+    specs = rules.select(args.monitor)
+    store = open_store(settings.database_url, schema=settings.database_schema)
     try:
         runner = Runner(store)
         outcomes = [runner.run_window(spec, runner.latest_window(spec)) for spec in specs]
@@ -114,11 +136,11 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     """Run the windows of one monitor between --from and --to; stored windows are skipped."""
     rules = _rules(args.paths, settings)
-    (spec,) = _select(rules, args.monitor)
+    (spec,) = rules.select(args.monitor)
     if args.end <= args.start:
         raise MonitorError(f"--to ({terminal_time(args.end)}) must be after --from "
                            f"({terminal_time(args.start)})")
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, schema=settings.database_schema)
     try:
         runner = Runner(store)
         latest = runner.latest_window(spec).end
@@ -154,7 +176,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     """Print stored runs, newest first."""
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, schema=settings.database_schema)
     try:
         runs = store.runs(args.monitor, limit=args.limit)
         if args.format == "json":
@@ -171,27 +193,17 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     """Apply migrations."""
-    engine = create_store_engine(settings.database_url)
+    engine = create_store_engine(settings.database_url, schema=settings.database_schema)
     try:
         before = current_revision(engine)
         revision = upgrade(engine)
     finally:
         engine.dispose()
     change = "already up to date" if before == revision else f"upgraded from {before or 'empty'}"
-    print(f"database {describe(settings.database_url)} is at revision {revision} ({change})")
+    where = f" schema {settings.database_schema}" if settings.database_schema else ""
+    print(f"database {describe(settings.database_url)}{where} is at revision {revision} "
+          f"({change})")
     return EXIT_OK
-
-
-def _select(rules: RuleSet, name: str | None) -> list[MonitorSpec]:
-    if name is None:
-        if not rules.monitors:
-            raise MonitorError("the rule files define no monitors")
-        return list(rules.monitors)
-    chosen = [m for m in rules.monitors if m.name == name]
-    if not chosen:
-        known = ", ".join(m.name for m in rules.monitors) or "none"
-        raise MonitorError(f"no monitor named '{name}' in the rules (known: {known})")
-    return chosen
 
 
 def _dispatch(store: Store, rules: RuleSet, settings: Settings) -> DispatchReport:

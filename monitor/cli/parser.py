@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--threshold", type=float, help="the method's threshold")
     compare.add_argument("--correction", choices=["holm", "bh", "none"], default="holm")
     _column_flags(compare)
+    _role_flags(compare)
 
     check = commands.add_parser("check", help="run every monitor once on its latest window")
     check.add_argument("paths", nargs="*", metavar="PATH", help="rule files (default rules/)")
@@ -73,7 +74,28 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply the Alembic migrations")
     _alert_commands(commands)
+    _init_command(commands)
     return parser
+
+
+def _init_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser(
+        "init", help="draft a commented rule file (and its reference) from a look at the data",
+        description="Look at a sample of DATA, infer the timestamp, the columns' roles and "
+        "kinds, a window and quality limits, and write DIR/NAME.yaml with the reason for each "
+        "choice beside it (and, unless DATA is one file, the sample as DIR/NAME.reference."
+        "parquet).")
+    init.add_argument("data", metavar="DATA", help="a CSV, Parquet or JSONL file, a glob or "
+                      "folder of them, or a database URL (with --table)")
+    init.add_argument("--table", help="the table to read when DATA is a database URL "
+                      "(schema.table allowed)")
+    init.add_argument("--timestamp", metavar="COL", help="the column that dates each row")
+    init.add_argument("--prediction", metavar="COL", help="the model's output column")
+    init.add_argument("--target", metavar="COL", help="the labels column")
+    init.add_argument("--out", type=Path, default=Path("rules"), metavar="DIR",
+                      help="folder of the rule file (default rules/)")
+    init.add_argument("--name", help="the monitor's name (default: from DATA's name)")
+    init.add_argument("--force", action="store_true", help="overwrite files already there")
 
 
 def _alert_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -106,8 +128,26 @@ def _alert_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def _column_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--categorical", action="append", default=[], metavar="COL",
                         help="treat COL as categorical (repeatable)")
+    parser.add_argument("--text", action="append", default=[], metavar="COL",
+                        help="COL is free text, compared by length (repeatable)")
     parser.add_argument("--exclude", action="append", default=[], metavar="COL",
                         help="leave COL out (repeatable)")
+    parser.add_argument("--segment", action="append", default=[], metavar="COL",
+                        help="profile (and compare) the rows of each value of COL apart "
+                        "(repeatable; 50 values at most)")
+
+
+def _role_flags(parser: argparse.ArgumentParser) -> None:
+    """The roles of a rule file's ``columns:`` block, for ``compare``."""
+    parser.add_argument("--timestamp", metavar="COL",
+                        help="the time of each row: never compared; its span is shown")
+    parser.add_argument("--prediction", metavar="COL",
+                        help="the model's output: compared, and scored against --target")
+    parser.add_argument("--target", metavar="COL",
+                        help="the labels: never compared; with --prediction, model metrics "
+                        "on the rows of CURRENT that have one")
+    parser.add_argument("--task", choices=["classification", "regression"],
+                        help="the model's task (default: inferred from the labels)")
 
 
 def _time(text: str) -> datetime:

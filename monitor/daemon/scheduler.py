@@ -103,7 +103,8 @@ class Daemon:
         """Run until SIGTERM/SIGINT; return the exit status."""
         rules = load_rules(self.paths, env=os.environ)  # invalid at start: exit, don't guess
         self._mtimes = self._rule_mtimes()
-        self._store = store = open_store(self.settings.database_url)
+        self._store = store = open_store(self.settings.database_url,
+                                         schema=self.settings.database_schema)
         self._runner = Runner(store, stop=self._stop)
         self._resender = AlertmanagerResender(store)
         self.registry.register(StoreCollector(store, utc_now))

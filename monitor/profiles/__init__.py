@@ -6,7 +6,8 @@ exact about them; ``joint.py`` the row sample multivariate methods use;
 ``performance.py`` the sums model metrics need; ``readers.py`` how values
 are read per kind; ``segments.py`` how rows are split by segment;
 ``builder.py`` turns DataFrame chunks into a profile; ``aggregates.py``
-builds column profiles from aggregates computed elsewhere (such as SQL).
+builds column profiles from aggregates computed elsewhere (such as SQL);
+``select.py`` narrows a profile to fewer columns.
 
 The lowest layer after the foundation: pure (numpy and pandas only). It must
 not import the statistics, rules, sources, store or anything above them.
@@ -35,8 +36,10 @@ from monitor.profiles.profile import (
     ColumnProfile,
     Kind,
     Profile,
+    Roles,
 )
 from monitor.profiles.segments import DEFAULT_SEGMENT_LIMIT, segment_key
+from monitor.profiles.select import without_columns
 from monitor.profiles.summaries import (
     DEFAULT_BINS,
     DEFAULT_SAMPLE_SIZE,
@@ -71,9 +74,11 @@ __all__ = [
     "PerformanceSummary",
     "Profile",
     "ProfileBuilder",
+    "Roles",
     "Task",
     "build_profile",
     "categorical_column",
     "numeric_column",
     "segment_key",
+    "without_columns",
 ]

@@ -20,24 +20,30 @@ of its numeric columns (for multivariate methods), a ``PerformanceSummary``
 of predictions against labels, and the profiles of its ``segments`` (the
 rows of one value of a column, keyed ``column=value``).
 
+**Roles.** A profile may remember what its columns are for (``Roles``), so
+that a comparison need not say it again. Only a profile with roles has the
+key ``roles``: one without keeps the document, and the hash, it always had.
+
 **Format.** Version 2 added the kinds beyond numeric and categorical,
 ``joint``, ``performance`` and ``segments``; version 1 profiles load as they
-are (they have none of these).
+are (they have none of these). ``roles`` is optional in both.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from monitor.errors import ProfileError
 from monitor.profiles.joint import JointSample
-from monitor.profiles.performance import PerformanceSummary
+from monitor.profiles.performance import PerformanceSummary, Task
 from monitor.profiles.summaries import CategoricalSummary, NumericSummary
 
 __all__ = [
@@ -54,6 +60,7 @@ __all__ = [
     "ColumnProfile",
     "Kind",
     "Profile",
+    "Roles",
 ]
 
 FORMAT_VERSION = 2
@@ -137,12 +144,64 @@ class ColumnProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class Roles:
+    """What the named columns of a profile are for, kept so a comparison need not repeat them.
+
+    ``categorical`` and ``text`` force those kinds; ``prediction`` and
+    ``target`` (with ``task``: ``classification`` or ``regression``) name the
+    model's output and its labels; ``exclude`` and ``timestamp`` are never
+    profiled; ``segments`` are profiled apart per value.
+    """
+
+    categorical: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
+    prediction: str | None = None
+    target: str | None = None
+    task: Task | None = None
+    exclude: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    timestamp: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: every role, lists and nulls included."""
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+                for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Roles:
+        """Load ``to_dict``'s form; absent roles are empty, unknown keys are ignored.
+
+        Raises:
+            ProfileError: a role of the wrong type (the message names it).
+        """
+        if not isinstance(data, Mapping):
+            raise ProfileError(f"profile 'roles' must be an object, got {data!r:.80}")
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = data.get(f.name)
+            if f.default == ():  # a list of names
+                value = [] if value is None else value
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ProfileError(f"profile role '{f.name}' must be a list of column "
+                                       f"names, got {value!r:.80}")
+                value = tuple(value)
+            elif value is not None and not isinstance(value, str):
+                raise ProfileError(f"profile role '{f.name}' must be a column name or null, "
+                                   f"got {value!r:.80}")
+            values[f.name] = value
+        if values["task"] not in (None, "classification", "regression"):
+            raise ProfileError("profile role 'task' must be classification, regression or "
+                               f"null, got {values['task']!r:.80}")
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A dataset's profile: total rows, one ``ColumnProfile`` per column, extra column names.
 
     ``extra_columns`` lists columns the data had but the reference it was
     profiled against did not (they are not profiled). ``joint``,
-    ``performance`` and ``segments`` are optional (see the module docstring).
+    ``performance``, ``segments`` and ``roles`` are optional (see the module docstring).
     """
 
     rows: int
@@ -151,6 +210,12 @@ class Profile:
     joint: JointSample | None = None
     performance: PerformanceSummary | None = None
     segments: Mapping[str, Profile] = field(default_factory=dict)
+    roles: Roles | None = None
+
+    def __repr__(self) -> str:  # the summaries' arrays would fill a notebook's screen
+        kinds = ", ".join(f"{n}: {c.kind}" for n, c in list(self.columns.items())[:20])
+        more = f", ... ({len(self.columns)} columns)" if len(self.columns) > 20 else ""
+        return f"<Profile of {self.rows:,} rows: {kinds}{more}; {self.roles or 'no roles'}>"
 
     def merge(self, other: Profile) -> Profile:
         """Profile of both parts; a column absent from one part counts its rows as missing."""
@@ -170,7 +235,7 @@ class Profile:
         return Profile(self.rows + other.rows, columns, tuple(extra),
                        _merge_part(self.joint, other.joint, self.rows, other.rows),
                        _merge_part(self.performance, other.performance, self.rows, other.rows),
-                       segments)
+                       segments, self.roles if self.roles == other.roles else None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, with ``format_version``; optional parts only when present."""
@@ -188,7 +253,23 @@ class Profile:
             out["segments"] = {key: {k: v for k, v in part.to_dict().items()
                                      if k != "format_version"}
                                for key, part in self.segments.items()}
+        if self.roles is not None:
+            out["roles"] = self.roles.to_dict()
         return out
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``to_dict`` as JSON to ``path`` (what ``monitor profile --out`` writes).
+
+        Raises:
+            ProfileError: the file cannot be written (the message names it).
+        """
+        target = Path(path)
+        try:
+            target.write_text(json.dumps(self.to_dict()), encoding="utf-8")
+        except OSError as exc:
+            raise ProfileError(f"cannot write the profile to '{target}': "
+                               f"{exc.strerror or exc}") from exc
+        return target
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON form: equal profiles, equal hashes."""
@@ -242,7 +323,8 @@ class Profile:
             raise ProfileError(f"{where} 'segments' must be an object, got {raw_segments!r:.80}")
         segments = {str(k): cls._load(part, f"{where} segment {str(k)!r}")
                     for k, part in raw_segments.items()}
-        return cls(rows, columns, extra, joint, performance, segments)
+        roles = Roles.from_dict(data["roles"]) if data.get("roles") is not None else None
+        return cls(rows, columns, extra, joint, performance, segments, roles)
 
 
 def _merge_part(a: Any, b: Any, rows_a: int, rows_b: int) -> Any:

@@ -7,7 +7,9 @@ the drift and quality blocks in ``checks`` and the alert rules in
 (``loader``, one file in ``document``, within the bounds of ``limits``),
 the data files rules name (``datafiles``), the ``when:`` language
 (``expressions``, ``expression_parser``, ``expression_tree``), metric names
-(``metric_names``) and annotation templates (``templates``).
+(``metric_names``), annotation templates (``templates``) and what
+``monitor init`` reads off a data sample (``inference``: kinds, roles,
+timing and limits, from a pandas sample, no I/O).
 
 It reads files but does no other I/O: it must not import the analysis,
 alerts, store, daemon or a database, HTTP or scheduler library (a cron

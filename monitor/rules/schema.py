@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from monitor.alerts.notifiers.base import NotifierConfig
+from monitor.errors import MonitorError
 from monitor.rules.alerting import AlertSpec
 from monitor.rules.checks import ColumnDriftSpec, ColumnsSpec, DriftSpec, Limit, QualitySpec
 from monitor.rules.fields import Duration, Name, PositiveDuration, Strict
@@ -249,6 +250,23 @@ class RuleSet(Strict):
             if spec.name == name:
                 return spec
         raise KeyError(name)
+
+    def select(self, name: str | None) -> list[MonitorSpec]:
+        """The monitors a command runs: all of them, or the one called ``name``.
+
+        Raises:
+            MonitorError: there is no monitor at all, or none called ``name``.
+        """
+        if name is None:
+            if not self.monitors:
+                raise MonitorError("the rule files define no monitors")
+            return list(self.monitors)
+        try:
+            return [self.monitor(name)]
+        except KeyError:
+            known = ", ".join(m.name for m in self.monitors) or "none"
+            raise MonitorError(
+                f"no monitor named '{name}' in the rules (known: {known})") from None
 
 
 def json_schema() -> dict[str, Any]:

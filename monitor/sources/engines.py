@@ -8,7 +8,9 @@ a connection and several catalogue queries every time. Both are kept here:
 - **Engines**, one per (URL, connect arguments), shared by every thread
   (SQLAlchemy engines are thread-safe). ``pool_pre_ping`` tests a pooled
   connection before handing it out, so a database restart costs no run. At
-  most ``ENGINE_LIMIT`` are kept; the least recently used is disposed.
+  most ``ENGINE_LIMIT`` are kept; the least recently used is disposed. A URL
+  whose driver is not installed fails at once, naming the extra that installs
+  it (``monitor[postgres]``, ``monitor[mysql]``).
 - **Reflections**, one per source configuration: the key is the whole
   ``source:`` block, so a rule reloaded with a changed block reflects afresh.
   A table whose columns change is not served stale: a reflection is
@@ -28,11 +30,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-__all__ = ["ENGINE_LIMIT", "REFLECTION_TTL", "clear", "engine_for", "forget_table", "table_for"]
+from monitor.errors import SourceError
+
+__all__ = [
+    "ENGINE_LIMIT", "REFLECTION_TTL", "clear", "engine_for", "forget_table", "missing_driver",
+    "table_for",
+]
 
 ENGINE_LIMIT = 16
 REFLECTION_TTL = 600.0
 _REFLECTION_LIMIT = 256
+
+# The drivers of the extras, and the drivers that bare URLs ask for instead (what to write).
+_DRIVERS: dict[str, tuple[str, str, str | None]] = {
+    "psycopg": ("PostgreSQL", "postgres", None),
+    "psycopg2": ("PostgreSQL", "postgres", "postgresql+psycopg"),
+    "pymysql": ("MySQL", "mysql", None),
+    "MySQLdb": ("MySQL", "mysql", "mysql+pymysql"),
+}
 
 _lock = threading.Lock()
 _engines: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], Engine] = OrderedDict()
@@ -46,7 +61,12 @@ def engine_for(url: URL, connect_args: Mapping[str, Any]) -> Engine:
     with _lock:  # creating an engine does not connect: cheap enough to hold the lock
         engine = _engines.get(key)
         if engine is None:
-            engine = sa.create_engine(url, connect_args=dict(connect_args), pool_pre_ping=True)
+            try:
+                engine = sa.create_engine(url, connect_args=dict(connect_args),
+                                          pool_pre_ping=True)
+            except ImportError as exc:  # the URL's driver is not installed
+                raise SourceError(f"cannot use the database URL {url.render_as_string()}: "
+                                  f"{missing_driver(url, exc)}") from exc
             _engines[key] = engine
             while len(_engines) > ENGINE_LIMIT:
                 evicted.append(_engines.popitem(last=False)[1])
@@ -54,6 +74,23 @@ def engine_for(url: URL, connect_args: Mapping[str, Any]) -> Engine:
     for old in evicted:
         old.dispose()  # connections still checked out close when returned
     return engine
+
+
+def missing_driver(url: URL, exc: ImportError) -> str:
+    """Which extra installs the driver ``url`` needs, or the import error's own words.
+
+    >>> missing_driver(sa.make_url("mysql+pymysql://h/db"), ModuleNotFoundError(name="pymysql"))
+    "the MySQL driver is not installed: pip install 'monitor[mysql]'"
+    """
+    module = (exc.name or "").partition(".")[0]
+    if module not in _DRIVERS:
+        return f"its driver cannot be imported ({exc})"
+    database, extra, prefix = _DRIVERS[module]
+    install = f"pip install 'monitor[{extra}]'"
+    if prefix is None:
+        return f"the {database} driver is not installed: {install}"
+    return (f"the {database} driver {module}, which {url.drivername}:// asks for, is not "
+            f"installed: write the URL as {prefix}://... and {install}")
 
 
 def table_for(key: str, reflect: Callable[[], sa.Table]) -> sa.Table:

@@ -6,7 +6,9 @@ there, never from the current directory, so no ``alembic.ini`` is needed at
 run time. ``ensure_schema`` is the policy ``open_store`` applies: SQLite (the
 embedded default) always upgrades itself, another database only while it is
 fresh; a schema behind the code is otherwise an error telling the operator to
-run ``monitor db upgrade``.
+run ``monitor db upgrade``. A store with a PostgreSQL schema of its own
+(``MONITOR_DATABASE_SCHEMA``) keeps its version table there too, and the
+schema is created, when missing, before any migration looks at it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 
 from monitor.errors import StoreError
-from monitor.store.engine import describe, for_writing, reason, store_errors
+from monitor.store.engine import (
+    create_schema,
+    describe,
+    for_writing,
+    reason,
+    store_errors,
+    store_schema,
+)
 from monitor.store.models import Base
 
 __all__ = [
@@ -142,7 +151,8 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    opts = {"version_table_schema": store_schema(connection)}
+    return MigrationContext.configure(connection, opts=opts).get_current_revision()
 
 
 def _run(connection: Connection, action: str, revision: str) -> None:
@@ -177,6 +187,7 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
         if connection.dialect.name == "postgresql":
             lock = text("SELECT pg_advisory_xact_lock(:key)")
             connection.execute(lock, {"key": _ADVISORY_LOCK_KEY})
+            create_schema(connection)  # under the lock: two processes never race to create it
         yield connection
 
 

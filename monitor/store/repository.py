@@ -61,12 +61,16 @@ class _Conflict(Exception):
     """A concurrent transaction inserted the same unique key first."""
 
 
-def open_store(url: str, *, auto_migrate: bool | None = None) -> Store:
+def open_store(url: str, *, schema: str | None = None,
+               auto_migrate: bool | None = None) -> Store:
     """Open the database at ``url`` with its schema at the revision this code needs.
 
     Args:
         url: a SQLAlchemy URL, e.g. ``sqlite:///monitor.db`` or
             ``postgresql+psycopg://user:password@host/db``.
+        schema: the PostgreSQL schema of the monitor's tables
+            (``MONITOR_DATABASE_SCHEMA``), created when missing; None: the
+            connection's search path.
         auto_migrate: see ``ensure_schema``: by default SQLite is always
             upgraded, another database only while it is empty.
 
@@ -74,7 +78,7 @@ def open_store(url: str, *, auto_migrate: bool | None = None) -> Store:
         StoreError: the database cannot be reached (the message names the URL
             without its password) or its schema is behind or unknown.
     """
-    engine = create_store_engine(url)
+    engine = create_store_engine(url, schema=schema)
     try:
         ensure_schema(engine, auto_migrate=auto_migrate)
     except BaseException:

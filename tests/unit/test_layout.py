@@ -42,6 +42,9 @@ ALLOWED = {
                "alerts.delivery", "sources", "store", "report", "console"},
     "cli": {"profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
             "alerts.delivery", "sources", "store", "report", "console", "daemon"},
+    # The Python API sits beside the command line: it may use everything but the CLI.
+    "api": {"profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
+            "alerts.delivery", "sources", "store", "report", "daemon"},
 }
 PLUG_POINTS = {"monitor.sources", "monitor.sources.base", "monitor.sources.readstats",
                "monitor.alerts", "monitor.alerts.notifiers", "monitor.alerts.notifiers.base"}

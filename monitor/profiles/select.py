@@ -1,0 +1,30 @@
+"""A profile narrowed to fewer columns: roles given at compare time take columns out of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from monitor.profiles.joint import JointSample
+from monitor.profiles.profile import Profile
+
+__all__ = ["without_columns"]
+
+
+def without_columns(profile: Profile, names: Iterable[str]) -> Profile:
+    """The profile without the columns ``names``, in its segments and joint sample too.
+
+    A reference profiled with its timestamp or label as a column must not
+    report them as missing when a compare names them as roles.
+    """
+    gone = set(names)
+    if not gone & set(profile.columns):
+        return profile
+    joint = profile.joint
+    if joint is not None and gone & set(joint.columns):
+        keep = [i for i, name in enumerate(joint.columns) if name not in gone]
+        joint = JointSample(tuple(joint.columns[i] for i in keep), joint.rows[:, keep],
+                            joint.count, joint.limit)
+    return replace(profile, columns={n: c for n, c in profile.columns.items() if n not in gone},
+                   joint=joint,
+                   segments={k: without_columns(p, gone) for k, p in profile.segments.items()})

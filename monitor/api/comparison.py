@@ -124,7 +124,8 @@ class Comparison:
     def __repr__(self) -> str:
         result = self.result
         failed = len(result.failed_quality)
-        return (f"<Comparison {self.current_source} against {self.reference_source}: "
+        return (f"<Comparison of {self.current_source} ({result.current_rows:,} rows) with "
+                f"{self.reference_source}: "
                 f"{len(result.drifted_columns)} of {len(result.columns)} columns drifted "
                 f"(drift share {result.drift_share:.2f}, "
                 f"{'dataset drift' if result.dataset_drift else 'no dataset drift'}), "

@@ -164,7 +164,9 @@ def test_the_views_of_a_comparison(here):
     assert '<div class="report">' in fragment and "<svg" in fragment
     assert "<html" not in fragment and "<script" not in fragment
     assert "state=CA" in fragment  # the segments table
-    assert repr(result) == ("<Comparison DataFrame against train.parquet: 4 of 8 columns drifted "
+    rows = f"{result.result.current_rows:,}"
+    assert repr(result) == (f"<Comparison of DataFrame ({rows} rows) with train.parquet: "
+                            "4 of 8 columns drifted "
                             "(drift share 0.50, dataset drift), "
                             f"{len(result.result.failed_quality)} of {len(result.quality)} "
                             "quality checks failed>")

@@ -60,6 +60,9 @@ def _check_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):
         shown = name if len(name) <= _SHOWN else name[:_SHOWN] + "..."
         raise ValueError(f"invalid name '{shown}': use only letters, digits, '-', '_' and '.'")
+    if name in (".", ".."):
+        # A browser folds these path segments away, so the console could not link to them.
+        raise ValueError(f"invalid name '{name}': a name must hold a letter, digit, '-' or '_'")
     return name
 
 

@@ -190,9 +190,9 @@ def test_alert_errors() -> None:
     assert error["type"] == "expression" and error["ctx"]["offset"] == 6
 
 
-@pytest.mark.parametrize("name", ["credit scoring", "a/b", "", "über"])
+@pytest.mark.parametrize("name", ["credit scoring", "a/b", "", "über", ".", ".."])
 def test_names_are_slugs(name: str) -> None:
-    """Monitor names hold only letters, digits, '-', '_' and '.'."""
+    """Monitor names hold only letters, digits, '-', '_' and '.', and not only dots."""
     (message,) = errors(MonitorSpec, monitor(name=name))
     assert f"invalid name '{name}'" in message
 

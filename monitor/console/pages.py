@@ -105,8 +105,8 @@ class Pages:
     def run(self, view: Mapping[str, Any]) -> str:
         """``/runs/ID``: the run's report, or its results when it stored none."""
         run = view["run"]
+        # The page's own header links the previous and next runs, report or not.
         links = ReportLinks(monitor=run["monitor_href"], monitor_label=run["monitor"],
-                            previous=run["previous"], next=run["next"],
                             json=run["href"].replace("/runs/", "/api/runs/", 1))
         report = (render_report_body(view["report"], links=links)
                   if view["report"] is not None else None)

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from monitor.console import CSP, Console, ConsoleMonitor
 from monitor.daemon.server import HttpServer
+from monitor.records import NewResult, NewRun
 from monitor.store import Store, open_store
 from tests.console_data import HOSTILE, seed_runs, variants
 
@@ -236,3 +237,27 @@ def test_silences_from_the_form_and_the_api_need_the_token(writable_port: int):
                               headers=bearer, data=b"{}")
     assert status == 200 and json.loads(body)["id"] == created["id"]
     assert len(json.loads(request(writable_port, "/api/silences")[2])["silences"]) == 1
+
+
+def test_a_failed_run_shows_its_error_and_an_older_run_its_results(port: int, store: Store):
+    failed = store.save_run(NewRun(
+        monitor="quiet one", window_start=NOW + timedelta(hours=1),
+        window_end=NOW + timedelta(hours=2), status="failed", started_at=NOW, finished_at=NOW,
+        error="cannot read orders.parquet: <no such file>"), [], [], [])
+    assert failed is not None
+    status, _, body = request(port, f"/runs/{failed.id}")
+    assert status == 200
+    text = html.unescape(body.decode())
+    assert "cannot read orders.parquet: <no such file>" in text and "stored no results" in text
+    assert b"<no such file>" not in body  # escaped
+    plain = store.save_run(NewRun(
+        monitor="quiet one", window_start=NOW + timedelta(hours=2),
+        window_end=NOW + timedelta(hours=3), status="ok", started_at=NOW, finished_at=NOW,
+        current_rows=10, drift_share=0.0, dataset_drift=False),
+        [NewResult(check="drift", column="age", kind="numeric", method="ks", statistic=0.1,
+                   p_value=0.5, threshold=0.05, effect_size=0.1, passed=True, drifted=False)],
+        [], [])  # stored without a report, as before migration 0004
+    assert plain is not None
+    page = parse(request(port, f"/runs/{plain.id}")[2])
+    assert "age" in page.text and "ks" in page.text
+    assert any(link == f"/runs/{failed.id}" for link in page.links())  # the previous run

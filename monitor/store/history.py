@@ -117,7 +117,8 @@ def results_of_runs(
     """The results of the given runs (of ``checks`` only, when given; never of ``skip``)
     for one segment.
 
-    ``segment`` None reads the whole data's rows; ``all_segments`` every row.
+    ``segment`` None reads the whole data's rows; ``all_segments`` every row. Each run's
+    results come in the order they were saved.
     """
     ids = sorted(set(run_ids))
     found: list[ResultRecord] = []
@@ -125,7 +126,8 @@ def results_of_runs(
     columns = [getattr(ResultRow, f.name) for f in fields(ResultRecord)]
     with store._reading("read the results of runs") as session:
         for i in range(0, len(ids), _CHUNK):
-            query = select(*columns).where(ResultRow.run_id.in_(ids[i:i + _CHUNK]))
+            query = (select(*columns).where(ResultRow.run_id.in_(ids[i:i + _CHUNK]))
+                     .order_by(ResultRow.id))
             if not all_segments:
                 query = query.where(ResultRow.segment.is_(None) if segment is None
                                     else ResultRow.segment == segment)
@@ -222,9 +224,7 @@ def messages_of(
     for message in rows:
         if message.payload.get("monitor") != monitor:
             continue
-        delivery = ("delivered" if message.delivered_at else "dead" if message.dead_at
-                    else "retrying" if message.attempts else "pending")
-        found.append({**message.payload, "notifier": message.notifier, "delivery": delivery,
+        found.append({**message.payload, "notifier": message.notifier, "delivery": message.stage,
                       "attempts": message.attempts, "created_at": message.created_at,
                       "delivered_at": message.delivered_at, "last_error": message.last_error})
     return found

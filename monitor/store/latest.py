@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, union_all
 
 from monitor.records import FINISHED_RUN_STATUSES, ResultRecord, RunRecord
-from monitor.store.models import ResultRow, RunRow
+from monitor.store.history import results_of_runs
+from monitor.store.models import RunRow
 from monitor.store.repository import Store
 
 __all__ = ["BATCH", "LatestRun", "latest_runs"]
@@ -48,7 +49,9 @@ def latest_runs(
     runs: list[RunRecord] = []
     for start in range(0, len(names), BATCH):
         runs += _runs(store, names[start:start + BATCH], tuple(statuses))
-    results = _results(store, [run.id for run in runs])
+    results: dict[int, list[ResultRecord]] = {}
+    for result in results_of_runs(store, [run.id for run in runs]):
+        results.setdefault(result.run_id, []).append(result)
     return {run.monitor: LatestRun(run, results.get(run.id, [])) for run in runs}
 
 
@@ -66,16 +69,3 @@ def _runs(store: Store, monitors: Sequence[str], statuses: tuple[str, ...]) -> l
     query = select(RunRow).where(RunRow.id.in_(union_all(*branches)))
     with store._reading("read the latest runs") as session:
         return [row.to_record() for row in session.scalars(query)]
-
-
-def _results(store: Store, run_ids: Sequence[int]) -> dict[int, list[ResultRecord]]:
-    found: dict[int, list[ResultRecord]] = {}
-    if not run_ids:
-        return found
-    query = (select(ResultRow)
-             .where(ResultRow.run_id.in_(run_ids), ResultRow.segment.is_(None))
-             .order_by(ResultRow.id))
-    with store._reading("read the results of the latest runs") as session:
-        for row in session.scalars(query):
-            found.setdefault(row.run_id, []).append(row.to_record())
-    return found

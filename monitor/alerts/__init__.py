@@ -18,7 +18,7 @@ validation imports ``notifiers.base`` through this package, so the package
 must not import the rules back on its way in.
 """
 
-from monitor.alerts.links import run_link
+from monitor.alerts.links import monitor_path, run_link, window_path
 from monitor.alerts.payload import PAYLOAD_VERSION, build_payload, idempotency_key
 from monitor.alerts.state import (
     AlertState,
@@ -38,6 +38,8 @@ __all__ = [
     "alert_key",
     "build_payload",
     "idempotency_key",
+    "monitor_path",
     "run_link",
     "step",
+    "window_path",
 ]

@@ -15,7 +15,25 @@ from urllib.parse import quote
 
 from monitor.times import format_time
 
-__all__ = ["run_link"]
+__all__ = ["monitor_path", "run_link", "window_path"]
+
+
+def monitor_path(monitor: str) -> str:
+    """The console's path of a monitor's page; the name percent-encoded as one segment.
+
+    >>> monitor_path("a/b c")
+    '/monitors/a%2Fb%20c'
+    """
+    return f"/monitors/{quote(monitor, safe='')}"
+
+
+def window_path(monitor: str, window_end: datetime) -> str:
+    """The console's path that resolves to the run of ``monitor`` ending at ``window_end``.
+
+    Raises:
+        ValueError: ``window_end`` is naive (its time zone is unknown).
+    """
+    return f"{monitor_path(monitor)}/windows/{format_time(window_end)}"
 
 
 def run_link(public_url: str | None, monitor: str, window_end: datetime | None) -> str | None:
@@ -39,7 +57,5 @@ def run_link(public_url: str | None, monitor: str, window_end: datetime | None) 
     """
     if public_url is None:
         return None
-    page = f"{public_url.rstrip('/')}/monitors/{quote(monitor, safe='')}"
-    if window_end is None:
-        return page
-    return f"{page}/windows/{format_time(window_end)}"
+    path = monitor_path(monitor) if window_end is None else window_path(monitor, window_end)
+    return public_url.rstrip("/") + path

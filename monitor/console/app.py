@@ -18,11 +18,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from monitor.alerts.links import monitor_path
 from monitor.console import silencing
 from monitor.console.gate import Busy, Gate
 from monitor.console.pages import Pages
 from monitor.console.series import BadRequest, parse_range
-from monitor.console.views import ConsoleMonitor, monitor_view, overview, run_view
+from monitor.console.views import (
+    ConsoleMonitor,
+    monitor_view,
+    overview,
+    run_view,
+)
 from monitor.errors import MonitorError
 from monitor.store import Store
 from monitor.store.history import run_by_id, run_by_window_end, run_points
@@ -153,7 +159,7 @@ class Console:
             raise _Answer("404 Not Found", f"window end {end_text!r}: {exc}") from exc
         run = self.gate.run(lambda: run_by_window_end(self.store, name, end))
         target = (f"/runs/{run.id}" if run is not None
-                  else self.pages.monitor_href(name) + "?range=7d")
+                  else monitor_path(name) + "?range=7d")
         start_response("302 Found", [("Location", target), ("Content-Length", "0"), *_HEADERS])
         return [b""]
 

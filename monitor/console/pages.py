@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from monitor.alerts.links import monitor_path
 from monitor.console.series import RANGES, STATES
-from monitor.console.views import monitor_href
 from monitor.report.charts import ChartPoint, HeatCell, heatmap, line_chart, sparkline
 from monitor.report.html import REPORT_CSS, column_anchor, render_report_body
 from monitor.report.page import ReportLinks
@@ -38,7 +38,7 @@ class Pages:
                                autoescape=select_autoescape(default=True, default_for_string=True),
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(when=_when, num=format_number, pct=_pct)
-        self.env.globals.update(writable=writable, states=STATES, monitor_href=monitor_href)
+        self.env.globals.update(writable=writable, states=STATES)
         self._static = {
             "console.css": resources.files("monitor.console").joinpath(
                 "static/console.css").read_text("utf-8"),
@@ -49,11 +49,6 @@ class Pages:
     def anchor(column: str) -> str:
         """The id of a column's card on a run's page."""
         return column_anchor(column)
-
-    @staticmethod
-    def monitor_href(name: str) -> str:
-        """The path of a monitor's page."""
-        return monitor_href(name)
 
     def static(self, name: str) -> str | None:
         """A stylesheet by file name, or None."""
@@ -88,7 +83,7 @@ class Pages:
         performance = [(s, self._series_chart(s, runs, s["name"]))
                        for s in view["performance"][:SMALL_MULTIPLES]]
         name = view["monitor"]
-        base = monitor_href(name)
+        base = monitor_path(name)
         keep = {k: v for k, v in query.items() if k == "segment" and v}
         ranges = [(preset, f"{base}?{urlencode({**keep, 'range': preset})}") for preset in RANGES]
         span = view["range"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
-from urllib.parse import quote
 
+from monitor.alerts.links import monitor_path
 from monitor.alerts.routing import matches
 from monitor.console.series import STATES, TimeRange, downsample, monitor_state
 from monitor.records import AlertStateRecord, ResultRecord, RunRecord, SilenceRecord
@@ -55,11 +55,6 @@ class ConsoleMonitor:
     next_run: datetime | None = None
 
 
-def monitor_href(name: str) -> str:
-    """The path of a monitor's page."""
-    return f"/monitors/{quote(name, safe='')}"
-
-
 def run_href(run_id: int) -> str:
     """The path of a run's page."""
     return f"/runs/{run_id}"
@@ -81,7 +76,7 @@ def overview(store: Store, monitors: Sequence[ConsoleMonitor], now: datetime) ->
         alerts = by_monitor.get(spec.name, [])
         muted = [_silenced(a, active, now) for a in alerts]
         rows.append({
-            "name": spec.name, "href": monitor_href(spec.name),
+            "name": spec.name, "href": monitor_path(spec.name),
             "state": monitor_state(last.status if last else None,
                                    last.dataset_drift if last else None,
                                    [a.state for a in alerts], muted),
@@ -125,7 +120,7 @@ def monitor_view(
               if segment is None or a.segment == segment]
     active = silences(store, now)
     return {
-        "monitor": name, "href": monitor_href(name),
+        "monitor": name, "href": monitor_path(name),
         "range": {"name": span.name, "start": span.start, "end": span.end},
         "segment": segment, "segments": segments_of_runs(store, shown_ids),
         "runs_in_range": len(every), "points_shown": len(shown),
@@ -151,7 +146,7 @@ def run_view(store: Store, run: RunRecord) -> dict[str, Any]:
     segments = sorted({r.segment for r in results if r.segment is not None})
     previous, following = neighbours(store, run)
     return {
-        "run": {**_point(run), "monitor": run.monitor, "monitor_href": monitor_href(run.monitor),
+        "run": {**_point(run), "monitor": run.monitor, "monitor_href": monitor_path(run.monitor),
                 "started_at": run.started_at, "finished_at": run.finished_at,
                 "duration_seconds": run.duration_seconds, "attempts": run.attempts,
                 "reference": {"name": run.reference_name, "version": run.reference_version,

@@ -32,7 +32,7 @@ from monitor.analysis import (
 from monitor.api.inputs import chunks, is_profile_file, label
 from monitor.api.profiling import load_profile, profile_with_roles, roles_of
 from monitor.errors import MonitorError, ProfileError
-from monitor.profiles import Profile, ProfileBuilder, Roles, without_columns
+from monitor.profiles import Profile, ProfileBuilder, Roles, segment_columns, without_columns
 from monitor.report import REPORT_CSS, render_report, render_report_body
 from monitor.stats import AUTO, DEFAULT_DRIFT_SHARE
 
@@ -237,7 +237,7 @@ def _reference(reference: object, given: Roles | None) -> tuple[Profile, Roles]:
                 "cannot be given again; profile the reference data anew to change them")
         return loaded, loaded.roles
     roles = _implied(loaded, given or Roles())
-    dropped = {*roles.exclude, *(c for c in (roles.timestamp, roles.target) if c)}
+    dropped = {*roles.unprofiled, *((roles.target,) if roles.target else ())}
     return without_columns(loaded, dropped), roles
 
 
@@ -245,8 +245,7 @@ def _implied(profile: Profile, given: Roles) -> Roles:
     """The roles of a profile saved without them: the given ones, and what its model
     summary (prediction, target, task) and its segments say, as ``monitor compare`` reads it."""
     summary = profile.performance
-    cut = [next((c for c in profile.columns if key.startswith(f"{c}=")), key.partition("=")[0])
-           for key in profile.segments]
+    cut = segment_columns(profile)
     return replace(
         given,
         prediction=given.prediction or (summary.prediction if summary else None),
@@ -261,8 +260,7 @@ def _current(current: object, reference: Profile, roles: Roles) -> Profile:
         raise ProfileError("current must be data (a DataFrame, a pyarrow Table or a file "
                            "path), not a profile: compare profiles it on the reference's edges")
     builder = ProfileBuilder(
-        reference=reference, exclude=[*roles.exclude, *([roles.timestamp] if roles.timestamp
-                                                        else [])],
+        reference=reference, exclude=list(roles.unprofiled),
         prediction=roles.prediction, target=roles.target, task=roles.task,
         segments=roles.segments)
     for chunk in chunks(current, "current"):

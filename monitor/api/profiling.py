@@ -28,9 +28,6 @@ __all__ = ["load_profile", "profile", "profile_with_roles", "roles_of"]
 _CHECKED = ("prediction", "target", "categorical", "text", "segments")
 """Roles whose columns must be in the data; an excluded column or a timestamp that the
 training data lacks (it usually does) is no mistake."""
-_EXCLUSIVE = (("timestamp", "prediction", "target"), ("text", "categorical"),
-              ("prediction", "exclude"))
-"""Roles one column cannot hold together."""
 _SHOWN_COLUMNS = 40
 
 
@@ -102,15 +99,9 @@ def roles_of(
         exclude=_names("exclude", exclude), segments=_names("segments", segments),
         timestamp=_name("timestamp", timestamp),
     )
-    for group in _EXCLUSIVE:  # the same pairs `monitor compare` refuses
-        given: dict[str, list[str]] = {}
-        for role in group:
-            for name in _as_tuple(getattr(roles, role)):
-                given.setdefault(name, []).append(f"{role}=")
-        for name, where in given.items():
-            if len(where) > 1:
-                raise ProfileError(f"column '{name}' is given two roles, "
-                                   f"{' and '.join(where)}; give it one")
+    for name, given in roles.conflicts().items():  # the same pairs `monitor compare` refuses
+        raise ProfileError(f"column '{name}' is given two roles, "
+                           f"{' and '.join(f'{role}=' for role in given)}; give it one")
     return roles
 
 
@@ -124,7 +115,7 @@ def profile_with_roles(data: object, roles: Roles, what: str = "data") -> Profil
     profiled = build_profile(
         _noting_columns(chunks(data, what), seen),
         categorical=roles.categorical,
-        exclude=[*roles.exclude, *([roles.timestamp] if roles.timestamp else [])],
+        exclude=list(roles.unprofiled),
         kinds=dict.fromkeys(roles.text, "text"),
         prediction=roles.prediction, target=roles.target, task=roles.task,
         segments=roles.segments,

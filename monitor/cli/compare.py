@@ -28,7 +28,14 @@ import pandas as pd
 
 from monitor.cli.exit_status import EXIT_FINDINGS, EXIT_OK
 from monitor.errors import MonitorError, ProfileError, SourceError
-from monitor.profiles import Profile, ProfileBuilder, Roles, build_profile, without_columns
+from monitor.profiles import (
+    Profile,
+    ProfileBuilder,
+    Roles,
+    build_profile,
+    segment_columns,
+    without_columns,
+)
 from monitor.settings import Settings
 from monitor.sources.files import FileSource
 from monitor.sources.timestamps import to_utc
@@ -56,7 +63,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 
     current_times = _Tap(roles.timestamp)
     current_source = FileSource(FileSource.Config(type="file", path=args.current))
-    builder = ProfileBuilder(reference=reference, exclude=_unprofiled(roles),
+    builder = ProfileBuilder(reference=reference, exclude=roles.unprofiled,
                              prediction=roles.prediction, target=roles.target, task=roles.task,
                              segments=roles.segments)
     for chunk in current_times.watch(current_source.read()):
@@ -119,26 +126,13 @@ def require_columns(named: Sequence[tuple[str, str]], columns: Collection[str],
 
 def _check_exclusive(roles: Roles) -> None:
     """A column has at most one of timestamp, prediction, target; of text, categorical."""
-    for group in (("timestamp", "prediction", "target"), ("text", "categorical"),
-                  ("prediction", "exclude")):
-        flags: dict[str, list[str]] = {}
-        for role in group:
-            value = getattr(roles, role)
-            for name in (value,) if isinstance(value, str) else value or ():
-                flags.setdefault(name, []).append(f"--{role}")
-        for name, given in flags.items():
-            if len(given) > 1:
-                raise MonitorError(f"column '{name}' is given two roles, {' and '.join(given)}; "
-                                   "give it one")
+    for name, given in roles.conflicts().items():
+        flags = " and ".join(f"--{role}" for role in given)
+        raise MonitorError(f"column '{name}' is given two roles, {flags}; give it one")
 
 
 def _unique(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
-
-
-def _unprofiled(roles: Roles) -> list[str]:
-    """Columns never compared: ``exclude`` and the timestamp (the builder leaves the target out)."""
-    return [*roles.exclude, *([roles.timestamp] if roles.timestamp else [])]
 
 
 def _load_reference(
@@ -156,7 +150,7 @@ def _load_reference(
         where = f"the stored profile '{args.reference}'"
     roles = _with_roles(profile, flags, where)
     # A role given now that the profile was built without: those columns are not compared.
-    dropped = [*_unprofiled(roles), *([roles.target] if roles.target else [])]
+    dropped = [*roles.unprofiled, *([roles.target] if roles.target else [])]
     return without_columns(profile, dropped), roles, None
 
 
@@ -166,7 +160,7 @@ def _profile_data(reference: str, roles: Roles) -> tuple[Profile, Roles, _Tap]:
     source = FileSource(FileSource.Config(type="file", path=reference))
     profile = build_profile(
         tap.watch(source.read()), categorical=roles.categorical,
-        kinds=dict.fromkeys(roles.text, "text"), exclude=_unprofiled(roles),
+        kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
         prediction=roles.prediction, target=roles.target, task=roles.task,
         segments=roles.segments,
     )
@@ -198,7 +192,7 @@ def _with_roles(profile: Profile, flags: Roles, where: str) -> Roles:
     """
     stored = profile.roles or Roles()
     performance = profile.performance
-    segmented = _segment_columns(profile)
+    segmented = segment_columns(profile)
     roles = Roles(
         categorical=_unique((*stored.categorical, *flags.categorical)),
         text=_unique((*stored.text, *flags.text)),
@@ -224,15 +218,6 @@ def _with_roles(profile: Profile, flags: Roles, where: str) -> Roles:
     known = dict.fromkeys((*profile.columns, *segmented, *stored.exclude))
     require_columns(checked, known, where)
     return roles
-
-
-def _segment_columns(profile: Profile) -> list[str]:
-    """The columns a profile's segments (``state=CA``) were cut by."""
-    found: dict[str, None] = {}
-    for key in profile.segments:
-        found[next((c for c in profile.columns if key.startswith(f"{c}=")),
-                   key.partition("=")[0])] = None
-    return list(found)
 
 
 class _Tap:

@@ -7,7 +7,8 @@ exact about them; ``joint.py`` the row sample multivariate methods use;
 are read per kind; ``segments.py`` how rows are split by segment;
 ``builder.py`` turns DataFrame chunks into a profile; ``aggregates.py``
 builds column profiles from aggregates computed elsewhere (such as SQL);
-``select.py`` narrows a profile to fewer columns.
+``select.py`` narrows a profile to fewer columns; ``roles.py`` holds the
+column roles a profile remembers and the rules they obey.
 
 The lowest layer after the foundation: pure (numpy and pandas only). It must
 not import the statistics, rules, sources, store or anything above them.
@@ -36,10 +37,10 @@ from monitor.profiles.profile import (
     ColumnProfile,
     Kind,
     Profile,
-    Roles,
 )
+from monitor.profiles.roles import EXCLUSIVE_ROLES, Roles
 from monitor.profiles.segments import DEFAULT_SEGMENT_LIMIT, segment_key
-from monitor.profiles.select import without_columns
+from monitor.profiles.select import segment_columns, without_columns
 from monitor.profiles.summaries import (
     DEFAULT_BINS,
     DEFAULT_SAMPLE_SIZE,
@@ -59,6 +60,7 @@ __all__ = [
     "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_SEGMENT_LIMIT",
     "DEFAULT_TOP_K",
+    "EXCLUSIVE_ROLES",
     "FORMAT_VERSION",
     "KINDS",
     "NUMERIC",
@@ -79,6 +81,7 @@ __all__ = [
     "build_profile",
     "categorical_column",
     "numeric_column",
+    "segment_columns",
     "segment_key",
     "without_columns",
 ]

@@ -35,7 +35,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,7 +43,8 @@ import numpy as np
 
 from monitor.errors import ProfileError
 from monitor.profiles.joint import JointSample
-from monitor.profiles.performance import PerformanceSummary, Task
+from monitor.profiles.performance import PerformanceSummary
+from monitor.profiles.roles import Roles
 from monitor.profiles.summaries import CategoricalSummary, NumericSummary
 
 __all__ = [
@@ -141,58 +142,6 @@ class ColumnProfile:
         if self.categorical is not None:
             out["categorical"] = self.categorical.to_dict()
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class Roles:
-    """What the named columns of a profile are for, kept so a comparison need not repeat them.
-
-    ``categorical`` and ``text`` force those kinds; ``prediction`` and
-    ``target`` (with ``task``: ``classification`` or ``regression``) name the
-    model's output and its labels; ``exclude`` and ``timestamp`` are never
-    profiled; ``segments`` are profiled apart per value.
-    """
-
-    categorical: tuple[str, ...] = ()
-    text: tuple[str, ...] = ()
-    prediction: str | None = None
-    target: str | None = None
-    task: Task | None = None
-    exclude: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-    timestamp: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: every role, lists and nulls included."""
-        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
-                for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Roles:
-        """Load ``to_dict``'s form; absent roles are empty, unknown keys are ignored.
-
-        Raises:
-            ProfileError: a role of the wrong type (the message names it).
-        """
-        if not isinstance(data, Mapping):
-            raise ProfileError(f"profile 'roles' must be an object, got {data!r:.80}")
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = data.get(f.name)
-            if f.default == ():  # a list of names
-                value = [] if value is None else value
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ProfileError(f"profile role '{f.name}' must be a list of column "
-                                       f"names, got {value!r:.80}")
-                value = tuple(value)
-            elif value is not None and not isinstance(value, str):
-                raise ProfileError(f"profile role '{f.name}' must be a column name or null, "
-                                   f"got {value!r:.80}")
-            values[f.name] = value
-        if values["task"] not in (None, "classification", "regression"):
-            raise ProfileError("profile role 'task' must be classification, regression or "
-                               f"null, got {values['task']!r:.80}")
-        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""A profile narrowed to fewer columns: roles given at compare time take columns out of it."""
+"""Which columns a profile holds: narrowed to fewer, and those its segments were cut by."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import replace
 from monitor.profiles.joint import JointSample
 from monitor.profiles.profile import Profile
 
-__all__ = ["without_columns"]
+__all__ = ["segment_columns", "without_columns"]
 
 
 def without_columns(profile: Profile, names: Iterable[str]) -> Profile:
@@ -28,3 +28,12 @@ def without_columns(profile: Profile, names: Iterable[str]) -> Profile:
     return replace(profile, columns={n: c for n, c in profile.columns.items() if n not in gone},
                    joint=joint,
                    segments={k: without_columns(p, gone) for k, p in profile.segments.items()})
+
+
+def segment_columns(profile: Profile) -> list[str]:
+    """The columns a profile's segments (``state=CA``) were cut by, in first-seen order."""
+    found: dict[str, None] = {}
+    for key in profile.segments:
+        found[next((c for c in profile.columns if key.startswith(f"{c}=")),
+                   key.partition("=")[0])] = None
+    return list(found)

@@ -38,6 +38,7 @@ __all__ = [
     "RulesInvalid",
     "SourceError",
     "StoreError",
+    "missing_driver",
 ]
 
 
@@ -124,3 +125,34 @@ class NotifierError(MonitorError):
 
 class Interrupted(Exception):
     """The daemon is stopping: a run in progress is abandoned, nothing of it stored."""
+
+
+# The drivers of the extras, and those bare URLs ask for instead: (database, extra, what to write).
+_DRIVERS: dict[str, tuple[str, str, str | None]] = {
+    "psycopg": ("PostgreSQL", "postgres", None),
+    "psycopg2": ("PostgreSQL", "postgres", "postgresql+psycopg"),
+    "pymysql": ("MySQL", "mysql", None),
+    "MySQLdb": ("MySQL", "mysql", "mysql+pymysql"),
+}
+
+
+def missing_driver(drivername: str, exc: ImportError) -> str | None:
+    """Which extra installs the database driver a URL needs; None for another module.
+
+    The store and the SQL sources both say it when ``create_engine`` cannot
+    import the URL's driver.
+
+    >>> missing_driver("mysql+pymysql", ModuleNotFoundError(name="pymysql"))
+    "the MySQL driver is not installed: pip install 'monitor[mysql]'"
+    >>> missing_driver("postgresql", ModuleNotFoundError(name="psycopg2"))[:60]
+    'the PostgreSQL driver psycopg2, which postgresql:// asks for'
+    """
+    module = (exc.name or "").partition(".")[0]
+    if module not in _DRIVERS:
+        return None
+    database, extra, prefix = _DRIVERS[module]
+    install = f"pip install 'monitor[{extra}]'"
+    if prefix is None:
+        return f"the {database} driver is not installed: {install}"
+    return (f"the {database} driver {module}, which {drivername}:// asks for, is not "
+            f"installed: write the URL as {prefix}://... and {install}")

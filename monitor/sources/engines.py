@@ -30,24 +30,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-from monitor.errors import SourceError
+from monitor.errors import SourceError, missing_driver
 
 __all__ = [
-    "ENGINE_LIMIT", "REFLECTION_TTL", "clear", "engine_for", "forget_table", "missing_driver",
-    "table_for",
+    "ENGINE_LIMIT", "REFLECTION_TTL", "clear", "engine_for", "forget_table", "table_for",
 ]
 
 ENGINE_LIMIT = 16
 REFLECTION_TTL = 600.0
 _REFLECTION_LIMIT = 256
-
-# The drivers of the extras, and the drivers that bare URLs ask for instead (what to write).
-_DRIVERS: dict[str, tuple[str, str, str | None]] = {
-    "psycopg": ("PostgreSQL", "postgres", None),
-    "psycopg2": ("PostgreSQL", "postgres", "postgresql+psycopg"),
-    "pymysql": ("MySQL", "mysql", None),
-    "MySQLdb": ("MySQL", "mysql", "mysql+pymysql"),
-}
 
 _lock = threading.Lock()
 _engines: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], Engine] = OrderedDict()
@@ -65,8 +56,10 @@ def engine_for(url: URL, connect_args: Mapping[str, Any]) -> Engine:
                 engine = sa.create_engine(url, connect_args=dict(connect_args),
                                           pool_pre_ping=True)
             except ImportError as exc:  # the URL's driver is not installed
+                why = (missing_driver(url.drivername, exc)
+                       or f"its driver cannot be imported ({exc})")
                 raise SourceError(f"cannot use the database URL {url.render_as_string()}: "
-                                  f"{missing_driver(url, exc)}") from exc
+                                  f"{why}") from exc
             _engines[key] = engine
             while len(_engines) > ENGINE_LIMIT:
                 evicted.append(_engines.popitem(last=False)[1])
@@ -74,23 +67,6 @@ def engine_for(url: URL, connect_args: Mapping[str, Any]) -> Engine:
     for old in evicted:
         old.dispose()  # connections still checked out close when returned
     return engine
-
-
-def missing_driver(url: URL, exc: ImportError) -> str:
-    """Which extra installs the driver ``url`` needs, or the import error's own words.
-
-    >>> missing_driver(sa.make_url("mysql+pymysql://h/db"), ModuleNotFoundError(name="pymysql"))
-    "the MySQL driver is not installed: pip install 'monitor[mysql]'"
-    """
-    module = (exc.name or "").partition(".")[0]
-    if module not in _DRIVERS:
-        return f"its driver cannot be imported ({exc})"
-    database, extra, prefix = _DRIVERS[module]
-    install = f"pip install 'monitor[{extra}]'"
-    if prefix is None:
-        return f"the {database} driver is not installed: {install}"
-    return (f"the {database} driver {module}, which {url.drivername}:// asks for, is not "
-            f"installed: write the URL as {prefix}://... and {install}")
 
 
 def table_for(key: str, reflect: Callable[[], sa.Table]) -> sa.Table:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.schema import CreateSchema
 
-from monitor.errors import StoreError
+from monitor.errors import StoreError, missing_driver
 from monitor.settings import check_schema_name
 
 __all__ = [
@@ -87,7 +87,9 @@ def create_store_engine(url: str, *, schema: str | None = None) -> Engine:
                                execution_options={_SCHEMA_OPTION: schema} if schema else {})
     except ImportError as exc:  # the URL's driver is not installed: say which extra has it
         raise StoreError(
-            f"cannot use the database URL {describe(parsed)}: {_missing_driver(parsed, exc)}"
+            f"cannot use the database URL {describe(parsed)}: "
+            + (missing_driver(parsed.drivername, exc)
+               or f"{reason(exc)} — check MONITOR_DATABASE_URL")
         ) from exc
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(
@@ -220,22 +222,6 @@ def _search_path(schema: str) -> Callable[[Any, Any], None]:
         dbapi_connection.commit()  # a session setting the pool's rollback-on-return keeps
 
     return set_search_path
-
-
-def _missing_driver(url: URL, exc: ImportError) -> str:
-    """What to install for the PostgreSQL driver the URL needs, or the import's own reason.
-
-    The ``postgres`` extra installs psycopg (3); a bare ``postgresql://`` asks SQLAlchemy
-    2.0 for psycopg2, which no extra installs.
-    """
-    module = (exc.name or "").partition(".")[0]
-    if module == "psycopg":
-        return "the PostgreSQL driver is not installed: pip install 'monitor[postgres]'"
-    if module == "psycopg2":
-        return (f"the PostgreSQL driver psycopg2, which {url.drivername}:// asks for, is not "
-                "installed: write the URL as postgresql+psycopg://... and pip install "
-                "'monitor[postgres]'")
-    return f"{reason(exc)} — check MONITOR_DATABASE_URL"
 
 
 def _check_sqlite_directory(url: URL) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,6 +31,7 @@ from monitor.console.views import (
 from monitor.errors import MonitorError
 from monitor.store import Store
 from monitor.store.history import run_by_id, run_by_window_end, run_points
+from monitor.store.models import finite_floats
 from monitor.times import format_time, parse_time
 
 __all__ = ["CSP", "Console"]
@@ -263,7 +263,7 @@ def _body(environ: dict[str, Any], api: bool) -> dict[str, Any]:
 
 
 def _json(start_response: StartResponse, status: str, body: Any) -> list[bytes]:
-    data = json.dumps(_finite(body), default=_jsonable, allow_nan=False).encode()
+    data = json.dumps(finite_floats(body), default=_jsonable, allow_nan=False).encode()
     start_response(status, [("Content-Type", "application/json"),
                             ("Content-Length", str(len(data))), *_HEADERS])
     return [data]
@@ -274,17 +274,6 @@ def _html(start_response: StartResponse, status: str, page: str) -> list[bytes]:
     start_response(status, [("Content-Type", "text/html; charset=utf-8"),
                             ("Content-Length", str(len(data))), *_HEADERS])
     return [data]
-
-
-def _finite(value: Any) -> Any:
-    """NaN and infinities as null: strict JSON that any client reads."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _jsonable(value: object) -> Any:

@@ -12,7 +12,6 @@ even when several daemons share the database.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from monitor.records import FINISHED_RUN_STATUSES, OUTBOX_STAGES, ResultRecord
 from monitor.store import Store
 from monitor.store.alerting import alert_state_counts
 from monitor.store.latest import LatestRun, latest_runs
+from monitor.store.models import finite
 from monitor.store.outbox import OutboxQueue
 
 __all__ = ["MAX_COLUMN_SERIES", "MAX_QUALITY_SERIES", "Metrics", "StoreCollector"]
@@ -42,11 +42,6 @@ MAX_QUALITY_SERIES = 100
 
 _NOT_QUALITY = frozenset({"drift", "multivariate", "performance"})
 """Stored result checks that are not data-quality checks."""
-
-
-def _finite(value: float | None) -> float | None:
-    """The value, or None when it is missing, NaN or infinite (the store keeps those as NULL)."""
-    return value if value is not None and math.isfinite(value) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +149,13 @@ class Metrics:
             return
         comparison = outcome.comparison
         checks = [] if comparison is None else [
-            _Check(q.check, q.column or "", _finite(q.value), q.passed)
+            _Check(q.check, q.column or "", finite(q.value), q.passed)
             for q in comparison.quality]
         self._show_window(outcome.monitor, outcome.window.end.timestamp(), outcome.rows, checks)
         if comparison is not None and outcome.status == "ok":
-            columns = [_Column(c.column, c.method, _finite(c.statistic), c.drifted,
-                               _finite(c.effect_size)) for c in comparison.columns]
-            self._show_drift(outcome.monitor, _finite(comparison.drift_share), columns,
+            columns = [_Column(c.column, c.method, finite(c.statistic), c.drifted,
+                               finite(c.effect_size)) for c in comparison.columns]
+            self._show_drift(outcome.monitor, finite(comparison.drift_share), columns,
                              comparison.performance)
 
     def restore(self, store: Store, monitors: Iterable[str]) -> None:
@@ -249,7 +244,7 @@ class Metrics:
                 self.column_statistic.labels(monitor, c.column, c.method).set(c.statistic)
             self.column_drifted.labels(monitor, c.column, c.method).set(1 if c.drifted else 0)
         model = {name: value for name, value in performance.items()
-                 if _finite(value) is not None}
+                 if finite(value) is not None}
         self._forget(self._model, monitor, {(name,) for name in model}, self.model_metric)
         for name, value in model.items():
             self.model_metric.labels(monitor, name).set(value)

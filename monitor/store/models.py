@@ -61,6 +61,7 @@ __all__ = [
     "WindowLeaseRow",
     "as_utc",
     "finite",
+    "finite_floats",
     "to_json",
 ]
 
@@ -371,14 +372,15 @@ def to_json(document: dict[str, Any]) -> str:
     Raises:
         TypeError: a value is not JSON-serialisable.
     """
-    return json.dumps(_finite_floats(document), sort_keys=True, allow_nan=False)
+    return json.dumps(finite_floats(document), sort_keys=True, allow_nan=False)
 
 
-def _finite_floats(value: Any) -> Any:
+def finite_floats(value: Any) -> Any:
+    """``value`` with every NaN and infinity, at any depth of dicts and lists, as None."""
     if isinstance(value, float):
         return finite(value)
     if isinstance(value, dict):
-        return {key: _finite_floats(item) for key, item in value.items()}
+        return {key: finite_floats(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite_floats(item) for item in value]
+        return [finite_floats(item) for item in value]
     return value

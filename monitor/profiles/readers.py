@@ -40,6 +40,7 @@ __all__ = [
     "read_flags",
     "read_lengths",
     "read_numbers",
+    "utc_times",
 ]
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
@@ -70,6 +71,25 @@ def infer_kind(series: pd.Series) -> str:
     if ptypes.is_complex_dtype(dtype) or not ptypes.is_numeric_dtype(dtype):
         return "categorical"
     return "numeric"
+
+
+def utc_times(values: pd.Series) -> pd.Series | None:
+    """A column of log times as UTC timestamps (naive ones taken as UTC), NaT where a value is
+    not an ISO-8601 time; None for a column of numbers or booleans, which hold no time.
+
+    The file and SQL sources read their ``timestamp`` column so, and ``monitor init``
+    looks for one the same way.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is None:
+            return values.dt.tz_localize("UTC")
+        return values.dt.tz_convert("UTC")
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    if pd.api.types.is_object_dtype(values.dtype):
+        # Numbers among text are parsed as text (so unreadable), never as epochs of some unit.
+        values = values.astype(str).where(values.notna())
+    return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
 
 
 def read_numbers(series: pd.Series) -> tuple[np.ndarray, int, int]:

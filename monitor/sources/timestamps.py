@@ -14,6 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from monitor.errors import SourceError
+from monitor.profiles.readers import utc_times
 from monitor.records import ReadStats
 from monitor.sources.readstats import ReadCounter
 
@@ -23,20 +24,18 @@ log = logging.getLogger(__name__)
 
 
 def to_utc(values: pd.Series) -> pd.Series:
-    """Parse a column as UTC timestamps; unreadable values become NaT."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if getattr(values.dt, "tz", None) is None:
-            return values.dt.tz_localize("UTC")
-        return values.dt.tz_convert("UTC")
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    """Parse a column as UTC timestamps; unreadable values become NaT.
+
+    Raises:
+        SourceError: the column holds numbers (or booleans), not times.
+    """
+    times = utc_times(values)
+    if times is None:
         raise SourceError(
             f"timestamp column '{values.name}' holds numbers, not times; store ISO-8601 "
             "text or a timestamp type, or convert it in a query"
         )
-    if pd.api.types.is_object_dtype(values.dtype):
-        # Numbers among text are parsed as text (so unreadable), never as epochs of some unit.
-        values = values.astype(str).where(values.notna())
-    return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
+    return times
 
 
 def filter_window(

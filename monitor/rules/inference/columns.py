@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
 from monitor.errors import MonitorError
 from monitor.profiles import BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, TEXT
+from monitor.profiles.readers import utc_times
 from monitor.rules.inference.facts import TIME_SHARE, Facts, facts_of, flag_share, time_share
 
 __all__ = [
@@ -129,15 +129,10 @@ def as_times(series: pd.Series) -> pd.Series:
     >>> as_times(pd.Series(["2026-11-24T10:00:00Z", "soon", None])).tolist()[:1]
     [Timestamp('2026-11-24 10:00:00+0000', tz='UTC')]
     """
-    if ptypes.is_datetime64_any_dtype(series.dtype):
-        if getattr(series.dt, "tz", None) is None:
-            return series.dt.tz_localize("UTC")
-        return series.dt.tz_convert("UTC")
-    if ptypes.is_numeric_dtype(series.dtype) or ptypes.is_bool_dtype(series.dtype):
+    times = utc_times(series)
+    if times is None:  # numbers: no time at all
         return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
-    text = series.astype(object).where(series.notna())
-    text = text.map(lambda v: v if isinstance(v, str) else None if v is None else str(v))
-    return pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    return times
 
 
 def infer_columns(

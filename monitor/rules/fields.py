@@ -44,6 +44,7 @@ __all__ = [
     "Rows",
     "Share",
     "Strict",
+    "check_name",
 ]
 
 MAX_ROWS = 10**12
@@ -56,7 +57,8 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 _SHOWN = 40  # characters of a bad value quoted in a message
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
+    """``name`` when it can name a monitor, alert or notifier; ValueError saying why not."""
     if not NAME_PATTERN.fullmatch(name):
         shown = name if len(name) <= _SHOWN else name[:_SHOWN] + "..."
         raise ValueError(f"invalid name '{shown}': use only letters, digits, '-', '_' and '.'")
@@ -106,7 +108,7 @@ def _check_method(name: str) -> str:
 
 Name = Annotated[
     str,
-    AfterValidator(_check_name),
+    AfterValidator(check_name),
     WithJsonSchema({"type": "string", "pattern": NAME_PATTERN.pattern}),
 ]
 _DURATION_SCHEMA = {

@@ -229,6 +229,7 @@ def _write_bad_inputs(root: Path) -> None:
     (["events.csv", "--timestamp", "channel"], "--timestamp column 'channel' holds no times"),
     (["events.csv", "--target", "channel"], "--target column 'channel' holds text values"),
     (["events.csv", "--name", "my monitor"], "--name 'my monitor' is not a monitor name"),
+    (["events.csv", "--name", ".."], "--name: invalid name '..': a name must hold a letter"),
     (["sqlite:///app.db"], "is a database URL: name the table to read with --table TABLE"),
     (["sqlite:///app.db", "--table", "predictons"],
      "table 'predictons' not found in sqlite:///app.db (its tables: predictions)"),

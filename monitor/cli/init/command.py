@@ -32,7 +32,7 @@ from monitor.cli.init.sample import (
     read_table_sample,
 )
 from monitor.errors import MonitorError
-from monitor.rules.fields import NAME_PATTERN
+from monitor.rules.fields import NAME_PATTERN, check_name
 from monitor.rules.inference import choose_quality, choose_timing, infer_columns
 from monitor.rules.loader import load_rules, rule_files
 from monitor.settings import Settings
@@ -105,7 +105,10 @@ def _name(given: str | None, suggested: str) -> str:
         if not NAME_PATTERN.fullmatch(given):
             raise MonitorError(f"--name '{given}' is not a monitor name: use only letters, "
                                "digits, '-', '_' and '.'")
-        return given
+        try:
+            return check_name(given)  # and what else the rules refuse in a name
+        except ValueError as exc:
+            raise MonitorError(f"--name: {exc}") from None
     cleaned = "".join(c if NAME_PATTERN.fullmatch(c) else "-" for c in suggested).strip("-.")
     return cleaned or "monitor"
 

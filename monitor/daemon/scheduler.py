@@ -124,10 +124,10 @@ class Daemon:
             self._scheduler.add_job(self._heartbeat.beat, IntervalTrigger(
                 seconds=min(self.settings.liveness_min / 3, 10.0), timezone=UTC),
                 id="heartbeat", name="scheduler heartbeat", executor="heartbeat")
-            self._scheduler.add_job(lambda: prune_old_reports(store, utc_now(), self.settings.
-                                    report_days), IntervalTrigger(hours=1, timezone=UTC),
-                                    id="reports", name="prune old run reports",
-                                    executor="delivery", next_run_time=utc_now())
+            self._scheduler.add_job(
+                lambda: prune_old_reports(store, utc_now(), self.settings.report_days),
+                IntervalTrigger(hours=1, timezone=UTC), id="reports",
+                name="prune old run reports", executor="delivery", next_run_time=utc_now())
             self._scheduler.start()
             server.start()
             log.info("daemon started: %d monitors from %s, %d workers; console at %s",

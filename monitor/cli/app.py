@@ -14,23 +14,21 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Final
 
 from pydantic import ValidationError
 
-from monitor.cli.exit_status import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERRUPTED
+from monitor.cli.exit_status import (
+    EXIT_BAD_INPUT,
+    EXIT_CLOSED_PIPE,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+)
 from monitor.cli.parser import build_parser
 from monitor.daemon.logs import Redactor, configure_logging
 from monitor.errors import MonitorError, RulesInvalid
 from monitor.settings import Settings
 
-__all__ = ["EXIT_CLOSED_PIPE", "main"]
-
-EXIT_CLOSED_PIPE: Final = 141
-"""Status when whoever read stdout stopped early (``monitor history | head -1``): nothing is
-printed about it, and the status is 128 + SIGPIPE, the one a shell reports for ``git log`` in
-``git log | head -1`` (seen with ``set -o pipefail``; without it the pipeline's is ``head``'s)."""
-
+__all__ = ["main"]
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {

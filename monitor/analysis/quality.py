@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from monitor.checks import QualityResult
 from monitor.errors import ProfileError
 from monitor.profiles import CATEGORY_KINDS, NUMERIC_KINDS, ColumnProfile, Profile
 
@@ -53,17 +54,6 @@ class QualityOptions:
                 raise ValueError(f"{name} must be a share between 0 and 1, got {value!r}")
         if self.min_rows is not None and self.min_rows < 0:
             raise ValueError(f"min_rows must be >= 0, got {self.min_rows!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class QualityResult:
-    """The outcome of one check on one column (``column`` is None for dataset checks)."""
-
-    check: str
-    column: str | None
-    value: float
-    threshold: float | None
-    passed: bool
 
 
 def check_quality(

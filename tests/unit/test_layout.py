@@ -28,22 +28,23 @@ FOUNDATION = {"errors", "plugins", "records", "retry", "settings", "times", "win
 # README's "Layout" draws the same picture.
 ALLOWED = {
     "profiles": set(),
+    "checks": {"profiles"},
     "stats": {"profiles"},
-    "sources": {"profiles"},
+    "sources": {"profiles", "checks"},
     "store": set(),
-    "rules": {"profiles", "stats"},
-    "analysis": {"profiles", "stats", "rules"},
-    "alerts": {"profiles", "stats", "rules", "analysis"},
+    "rules": {"profiles", "stats", "checks"},
+    "analysis": {"profiles", "stats", "rules", "checks"},
+    "alerts": {"profiles", "stats", "rules", "analysis", "checks"},
     "alerts.notifiers": {"alerts"},
     "alerts.delivery": {"alerts", "alerts.notifiers", "rules", "store"},
-    "report": {"analysis"},
-    "console": {"profiles", "stats", "rules", "analysis", "alerts", "store", "report"},
-    "daemon": {"profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
+    "report": {"analysis", "checks"},
+    "console": {"checks", "profiles", "stats", "rules", "analysis", "alerts", "store", "report"},
+    "daemon": {"checks", "profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
                "alerts.delivery", "sources", "store", "report", "console"},
-    "cli": {"profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
+    "cli": {"checks", "profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
             "alerts.delivery", "sources", "store", "report", "console", "daemon"},
     # The Python API sits beside the command line: it may use everything but the CLI.
-    "api": {"profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
+    "api": {"checks", "profiles", "stats", "rules", "analysis", "alerts", "alerts.notifiers",
             "alerts.delivery", "sources", "store", "report", "daemon"},
 }
 PLUG_POINTS = {"monitor.sources", "monitor.sources.base", "monitor.sources.readstats",
@@ -53,7 +54,7 @@ below the rules, which validate every `source:` and `notifiers:` block against i
 Config, and so below everything that reads rules."""
 READS_RULES = {"rules", "analysis", "alerts", "alerts.delivery"}
 
-PURE_PACKAGES = ("profiles", "stats", "rules", "analysis", "report")
+PURE_PACKAGES = ("profiles", "checks", "stats", "rules", "analysis", "report")
 """Packages whose every module loads no I/O library; ``alerts`` is pure but for its two
 subpackages (``delivery``, ``notifiers``), and so is every foundation module."""
 IO_LIBRARIES = ("sqlalchemy", "alembic", "requests", "apscheduler", "psycopg")

@@ -115,6 +115,14 @@ class NewResult:
     value: float | None = None
     passed: bool | None = None
     drifted: bool | None = None
+    failing_rows: int | None = None
+    """Rows that failed a quality check that counts rows."""
+    name: str | None = None
+    """The name of a check that has no single column (a condition, a query, duplicates)."""
+    samples: tuple[str, ...] = ()
+    """Up to ten failing values, as text."""
+    note: str | None = None
+    """How the check was computed or why it failed, in words."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

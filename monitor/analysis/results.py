@@ -29,7 +29,8 @@ def _rows(comparison: Comparison, segment: str | None) -> list[NewResult]:
     ]
     rows += [
         NewResult(check=q.check, column=q.column, segment=segment, threshold=q.threshold,
-                  value=q.value, passed=q.passed)
+                  value=q.value, passed=q.passed, failing_rows=q.failing_rows, name=q.name,
+                  samples=q.samples, note=q.note)
         for q in comparison.quality
     ]
     rows += [

@@ -44,9 +44,12 @@ from monitor.analysis.options import (
     volume_options,
 )
 from monitor.analysis.quality import QualityOptions, QualityResult
+from monitor.checks import CheckPlan
+from monitor.checks.local import CheckAccumulator
 from monitor.profiles import Profile, ProfileBuilder
 from monitor.records import ReadStats
 from monitor.rules.metric_names import COLUMN_STATS, MULTIVARIATE_STATS
+from monitor.rules.plans import check_plan
 from monitor.rules.schema import MonitorSpec
 from monitor.stats import PERFORMANCE_METRICS, known_multivariate
 from monitor.windows import Window
@@ -60,8 +63,10 @@ __all__ = [
     "ReadFacts",
     "analyse",
     "analyse_profile",
+    "check_plan_of",
     "compare_segments",
     "current_builder",
+    "reference_kinds",
     "with_checks",
     "with_read_checks",
 ]
@@ -119,12 +124,32 @@ def current_builder(spec: MonitorSpec, reference: Profile) -> ProfileBuilder:
     )
 
 
+def check_plan_of(spec: MonitorSpec) -> CheckPlan:
+    """The checks the monitor's ``quality:`` block writes (its timestamp is a known column)."""
+    timestamp = spec.source.config.timestamp
+    return check_plan(spec.quality, known=(timestamp,) if timestamp else ())
+
+
 def analyse(spec: MonitorSpec, reference: Profile, chunks: Iterable[pd.DataFrame]) -> Analysis:
-    """Profile ``chunks`` on the reference's edges and compare them, whole and per segment."""
+    """Profile ``chunks`` on the reference's edges and compare them, whole and per segment.
+
+    The monitor's own checks (``quality.columns``, ``conditions``...) read the
+    same chunks in the same pass; its ``sql`` checks run elsewhere (on the source).
+    """
     builder = current_builder(spec, reference)
+    plan = check_plan_of(spec)
+    checks = CheckAccumulator(plan, reference_kinds(reference)) if plan else None
     for chunk in chunks:
         builder.update(chunk)
-    return analyse_profile(spec, reference, builder.build())
+        if checks is not None:
+            checks.update(chunk)
+    analysis = analyse_profile(spec, reference, builder.build())
+    return analysis if checks is None else with_checks(analysis, checks.results())
+
+
+def reference_kinds(reference: Profile) -> dict[str, str]:
+    """Each reference column's kind: how the checks read the current values."""
+    return {name: column.kind for name, column in reference.columns.items()}
 
 
 def analyse_profile(spec: MonitorSpec, reference: Profile, current: Profile) -> Analysis:

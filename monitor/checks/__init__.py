@@ -9,6 +9,7 @@ Pure (numpy and pandas on chunks): it imports the profiles and the foundation
 only, never the rules, sources, store or anything above them.
 """
 
+from monitor.checks.local import CheckAccumulator
 from monitor.checks.plan import (
     CHECK_KINDS,
     FORMATS,
@@ -28,9 +29,11 @@ from monitor.checks.plan import (
     SqlCheck,
     Tolerance,
 )
+from monitor.checks.rows import failing_mask
 
 __all__ = [
-    "CHECK_KINDS", "FORMATS", "Arithmetic", "CheckPlan", "Column", "ColumnCheck", "Compare",
+    "CHECK_KINDS", "FORMATS", "Arithmetic", "CheckAccumulator", "CheckPlan", "Column",
+    "ColumnCheck", "Compare",
     "ConditionCheck", "DuplicateCheck", "Literal", "Logic", "Not", "QualityResult", "RowNode",
-    "SchemaCheck", "SqlCheck", "Tolerance",
+    "SchemaCheck", "SqlCheck", "Tolerance", "failing_mask",
 ]

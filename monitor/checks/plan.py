@@ -23,8 +23,10 @@ over the present values and pass when it lies within ``[min, max]``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from typing import Literal as Choice
 
 __all__ = [
@@ -324,3 +326,32 @@ class QualityResult:
         if self.name is not None:
             return self.name
         return self.check if self.column is None else f"{self.column}.{self.check}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The item of the ``quality`` list in JSON documents; non-finite numbers become null.
+
+        Keys always there: ``check``, ``column``, ``value``, ``failing_rows``,
+        ``limit``, ``passed``; ``name``, ``unit`` (``rows`` when ``limit``
+        counts rows), ``min``/``max``, ``samples`` and ``note`` when they apply.
+        """
+        item: dict[str, Any] = {
+            "check": self.check, "column": self.column, "value": _finite(self.value),
+            "failing_rows": self.failing_rows, "limit": _finite(self.threshold),
+            "passed": self.passed,
+        }
+        if self.name is not None:
+            item["name"] = self.name
+        if self.unit != "share":
+            item["unit"] = self.unit
+        if self.bounds is not None:
+            item["min"], item["max"] = (b if isinstance(b, str) else _finite(b)
+                                        for b in self.bounds)
+        if self.samples:
+            item["samples"] = list(self.samples)
+        if self.note:
+            item["note"] = self.note
+        return item
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +45,7 @@ from monitor.times import format_time
 
 if TYPE_CHECKING:
     from monitor.analysis import Comparison
+    from monitor.checks import QualityResult
 
 __all__ = ["cmd_compare", "flag_roles", "named_columns", "require_columns"]
 
@@ -66,13 +69,18 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     builder = ProfileBuilder(reference=reference, exclude=roles.unprofiled,
                              prediction=roles.prediction, target=roles.target, task=roles.task,
                              segments=roles.segments)
+    checks = _Checks(args.checks, reference, roles) if args.checks else None
     for chunk in current_times.watch(current_source.read()):
         builder.update(chunk)
+        if checks is not None:
+            checks.update(chunk)
     current = builder.build()
     try:
         options = DriftOptions(method=args.method, threshold=args.threshold,
                                correction=args.correction, prediction=roles.prediction)
         comparison = compare(reference, current, options, QualityOptions())
+        if checks is not None:
+            comparison = replace(comparison, quality=comparison.quality + checks.results())
         segments = {key: part.comparison for key, part in
                     compare_segments(reference, current, options, QualityOptions()).items()}
     except ValueError as exc:
@@ -218,6 +226,35 @@ def _with_roles(profile: Profile, flags: Roles, where: str) -> Roles:
     known = dict.fromkeys((*profile.columns, *segmented, *stored.exclude))
     require_columns(checked, known, where)
     return roles
+
+
+class _Checks:
+    """The ``--checks`` file's checks, run on the current data's chunks as they go by."""
+
+    def __init__(self, path: str, reference: Profile, roles: Roles) -> None:
+        from monitor.checks.local import CheckAccumulator
+        from monitor.rules.checkfile import load_checks
+
+        self.path = path
+        self.known = (roles.timestamp,) if roles.timestamp else ()
+        self.plan = load_checks(path, os.environ, known=self.known)
+        kinds = {name: column.kind for name, column in reference.columns.items()}
+        self.accumulator = CheckAccumulator(self.plan, kinds)
+        self.seen = False
+
+    def update(self, chunk: pd.DataFrame) -> None:
+        """Check the chunk; on the first, that the data has every column the checks read."""
+        if not self.seen:
+            from monitor.rules.checkfile import load_checks
+
+            load_checks(self.path, os.environ, columns=list(map(str, chunk.columns)),
+                        known=self.known)
+            self.seen = True
+        self.accumulator.update(chunk)
+
+    def results(self) -> tuple[QualityResult, ...]:
+        """The checks' results over every chunk seen."""
+        return tuple(self.accumulator.results())
 
 
 class _Tap:

@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--method", default="auto", help="drift method for every column")
     compare.add_argument("--threshold", type=float, help="the method's threshold")
     compare.add_argument("--correction", choices=["holm", "bh", "none"], default="holm")
+    compare.add_argument("--checks", metavar="FILE",
+                         help="YAML file with a 'quality:' block (columns, conditions, "
+                         "duplicates) run on CURRENT, as a monitor's rule file writes it")
     _column_flags(compare)
     _role_flags(compare)
 

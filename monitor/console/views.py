@@ -129,7 +129,8 @@ def monitor_view(
         "columns": _columns(shown, heat, by_run, anchor),
         "quality": _series(shown, by_run,
                            lambda r: r.check not in ("drift", "multivariate", "performance"),
-                           lambda r: f"{r.check}:{r.column}" if r.column else r.check),
+                           lambda r: f"{r.check}:{r.column or r.name}"
+                           if r.column or r.name else r.check),
         "performance": _series(shown, by_run, lambda r: r.check == "performance",
                                lambda r: r.method or "metric"),
         "alerts": [_alert(a, _silenced(a, active, now)) for a in alerts],
@@ -261,7 +262,8 @@ def _result(r: ResultRecord) -> dict[str, Any]:
     return {"check": r.check, "column": r.column, "segment": r.segment, "kind": r.kind,
             "method": r.method, "statistic": r.statistic, "p_value": r.p_value,
             "threshold": r.threshold, "effect_size": r.effect_size, "value": r.value,
-            "passed": r.passed, "drifted": r.drifted}
+            "passed": r.passed, "drifted": r.drifted, "failing_rows": r.failing_rows,
+            "name": r.name, "samples": list(r.samples), "note": r.note}
 
 
 def _or_nan(value: float | None) -> float:

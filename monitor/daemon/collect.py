@@ -34,6 +34,8 @@ from monitor.analysis import (
     with_read_checks,
 )
 from monitor.analysis.options import profile_exclusions
+from monitor.analysis.window import check_plan_of, reference_kinds, with_checks
+from monitor.checks import QualityResult
 from monitor.profiles import Profile
 from monitor.rules.schema import MonitorSpec
 from monitor.sources.base import ProfileRequest, Source, open_source
@@ -79,14 +81,23 @@ def collect_window(
     """
     request = profile_request(spec, reference)
     current = source.profile_window(window.start, window.end, request) if request else None
+    plan = check_plan_of(spec)
+    checked: list[QualityResult] = []
+    if current is not None and plan:
+        found = source.check_window(window.start, window.end, plan, reference_kinds(reference))
+        if found is None:  # the rows are read after all: profile and checks in one pass
+            current = None
+        checked = found or []
     if current is not None:
         log.debug("window profiled in place: %d rows", current.rows)
-        analysis = analyse_profile(spec, reference, current)
+        analysis = with_checks(analyse_profile(spec, reference, current), checked)
     else:
         analysis = analyse(spec, reference, wrap(source.read(window.start, window.end)))
     stats = source.read_stats()  # before newest() and count_rows() read again
+    queried = [source.sql_check(check, window.start, window.end) for check in plan.sql]
     facts = ReadFacts(stats, _newest(spec, source, now), _late(source, previous))
-    return with_read_checks(analysis, spec, facts, history=history, now=now)
+    return with_read_checks(with_checks(analysis, queried), spec, facts, history=history,
+                            now=now)
 
 
 def collect_labels(

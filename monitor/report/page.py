@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from monitor.report.charts import category_bars, histogram_overlay
 from monitor.report.svg import clean, percent, safe_href
-from monitor.report.text import format_limit, format_number, verdict
+from monitor.report.text import format_limit, format_number, samples_text, verdict
 
 __all__ = ["Card", "Page", "ReportLinks", "column_anchor", "report_page"]
 
@@ -184,11 +184,16 @@ def _quality_row(q: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
     check = str(q.get("check", ""))
     passed = bool(q.get("passed", True))
     subject = q.get("column") or q.get("name") or "(dataset)"
-    limit = format_limit(check, clean(q.get("threshold", q.get("limit"))))
+    bounds = (q["min"], q["max"]) if "min" in q or "max" in q else None
+    limit = format_limit(check, clean(q.get("limit", q.get("threshold"))),
+                         str(q.get("unit", "share")), bounds)
     failing = q.get("failing_rows")
+    shown = samples_text([str(v) for v in _seq(q.get("samples"))], 120)
+    if q.get("note"):
+        shown = f"{shown} ({q['note']})" if shown != "-" else str(q["note"])
     return ((check, str(subject), _number(q.get("value")), limit,
-             "-" if failing is None else _number(failing), "yes" if passed else "FAILED"),
-            not passed)
+             "-" if failing is None else _number(failing), shown,
+             "yes" if passed else "FAILED"), not passed)
 
 
 def _multivariate_row(m: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:

@@ -28,6 +28,7 @@ __all__ = [
     "multivariate_rows",
     "render_json",
     "render_table",
+    "samples_text",
     "verdict",
 ]
 
@@ -112,28 +113,57 @@ def _quality_lines(results: Sequence[QualityResult]) -> list[str]:
         return [f"Quality checks: all {passed} passed."]
     lines = [f"Quality checks: {len(failed)} failed, {passed} passed. Failed:"]
     rows = [
-        (q.check, q.column or "(dataset)", format_number(q.value), limit_text(q))
+        (q.check, q.name or q.column or "(dataset)", format_number(q.value), limit_text(q),
+         "-" if q.failing_rows is None else f"{q.failing_rows:,}", samples_text(q.samples))
         for q in failed
     ]
-    lines += ["  " + line for line in format_table(("check", "column", "value", "limit"), rows)]
+    headers = ("check", "column", "value", "limit", "failing rows", "failing values")
+    lines += ["  " + line for line in format_table(headers, rows)]
+    lines += [f"  {q.key}: {q.note}" for q in failed if q.note]
     return lines
+
+
+def samples_text(samples: Sequence[str], width: int = 60) -> str:
+    """Failing values quoted and joined, cut to ``width`` characters; ``-`` without any.
+
+    >>> samples_text(["N/A", "bob@"])
+    "'N/A', 'bob@'"
+    """
+    if not samples:
+        return "-"
+    text = ", ".join(repr(str(s)) for s in samples)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def limit_text(result: QualityResult) -> str:
     """A quality check's limit as ``<= 0.05`` (``>=`` for ``min_rows``), ``-`` without one."""
-    return format_limit(result.check, result.threshold)
+    return format_limit(result.check, result.threshold, result.unit, result.bounds)
 
 
-def format_limit(check: str, threshold: float | None) -> str:
+def format_limit(check: str, threshold: float | None, unit: str = "share",
+                 bounds: Sequence[object] | None = None) -> str:
     """``limit_text`` from a check's name and threshold (as a report document holds them).
 
     >>> format_limit("min_rows", 500.0), format_limit("missing_share", 0.05)
     ('>= 500', '<= 0.05')
+    >>> format_limit("unique", 3.0, "rows"), format_limit("mean", None, bounds=(1.0, None))
+    ('<= 3 rows', '>= 1')
     """
+    if bounds is not None:
+        low, high = (_bound(b) for b in bounds)
+        if low is not None and high is not None:
+            return f"{low} to {high}"
+        return f">= {low}" if low is not None else f"<= {high}"
     if threshold is None:
         return "-"
     sign = ">=" if check == "min_rows" else "<="
-    return f"{sign} {format_number(threshold)}"
+    return f"{sign} {format_number(threshold)}" + (" rows" if unit == "rows" else "")
+
+
+def _bound(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return format_number(float(value)) if isinstance(value, int | float) else str(value)
 
 
 def format_table(

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from monitor.rules.fields import MAX_ROWS, Finite, Method, PositiveDuration, Rows, Share, Strict
+from monitor.rules.quality import (
+    ColumnChecksSpec,
+    ConditionSpec,
+    DuplicatesSpec,
+    SchemaSpec,
+    SqlSpec,
+)
 
 __all__ = [
     "MAX_HISTORY", "ColumnDriftSpec", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec",
@@ -15,6 +22,11 @@ __all__ = [
 
 MAX_HISTORY = 1_000
 """The most past windows the expected volume may be the median of (each is read from the runs)."""
+
+
+def _listed(value: object) -> object:
+    """One block or a list of them."""
+    return [value] if isinstance(value, dict) else value
 
 
 class ColumnsSpec(Strict):
@@ -74,7 +86,12 @@ class Limit(Strict):
 
 
 class QualitySpec(Strict):
-    """Data-quality checks; each one left out is not run."""
+    """Data-quality checks; each one left out is not run.
+
+    The shares of the whole window (``missing_share`` ...) apply to every
+    column; ``columns``, ``conditions``, ``duplicates``, ``schema`` and
+    ``sql`` are the checks operators write (``monitor.rules.quality``).
+    """
 
     missing_share: Limit | None = None
     out_of_range_share: Limit | None = None
@@ -84,6 +101,29 @@ class QualitySpec(Strict):
     max_staleness: PositiveDuration | None = Field(
         default=None, description="Oldest the newest row may be when a window runs.")
     volume: VolumeSpec | None = None
+    columns: dict[str, ColumnChecksSpec] = Field(
+        default={}, description="Checks per column: missing, range, allowed, pattern, format, "
+        "length, unique, mean, stddev, quantile, type.")
+    conditions: list[ConditionSpec] = Field(
+        default=[], description="Row conditions over columns; rows where one is false fail.")
+    duplicates: Annotated[list[DuplicatesSpec], BeforeValidator(_listed)] = Field(
+        default=[], description="Sets of columns whose combination must not repeat.")
+    schema_: SchemaSpec | None = Field(
+        default=None, alias="schema", description="Required and allowed columns.")
+    sql: list[SqlSpec] = Field(
+        default=[], description="Named queries against the SQL source, with limits.")
+    samples: bool = Field(
+        default=True, description="Keep up to 10 failing values per check (never for "
+        "columns marked sensitive).")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> QualitySpec:
+        names = [c.name for c in self.conditions] + [s.name for s in self.sql]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"conditions and sql checks need distinct names; repeated: "
+                             f"{', '.join(repeated)}")
+        return self
 
 
 class VolumeSpec(Strict):

@@ -23,7 +23,7 @@ from monitor.rules.expression_tree import (
     Node,
     Not,
 )
-from monitor.rules.metric_names import COLUMN_STATS, column_metric, metric_problem
+from monitor.rules.metric_names import COLUMN_STATS, QUALITY_STATS, metric_problem
 
 __all__ = ["Parser"]
 
@@ -176,41 +176,44 @@ class Parser:
         while self.at(".") and self.tokens[self.index + 1].kind == "name":
             self.take()
             name += "." + self.take().text
-        if name == "column" and self.at("("):
-            name = self.column_metric()
+        if name in ("column", "quality") and self.at("("):
+            name = self.quoted_metric(name)
         elif self.at("("):
             raise ExpressionError(
-                f"calls such as '{name}(...)' are not supported; the only call is "
-                "column(\"NAME\").STAT", first.offset)
+                f"calls such as '{name}(...)' are not supported; the only calls are "
+                "column(\"NAME\").STAT and quality(\"CHECK\").STAT", first.offset)
         problem = metric_problem(name, self.known)
         if problem is not None:
             raise ExpressionError(problem, first.offset)
         self.names.add(name)
         return Metric(name)
 
-    def column_metric(self) -> str:
-        """``column("income").psi`` after the name: the flat name ``column.income.psi``."""
+    def quoted_metric(self, family: str) -> str:
+        """``column("income").psi`` or ``quality("age.range").value``: the flat name."""
+        stats = COLUMN_STATS if family == "column" else QUALITY_STATS
+        example = 'column("income").psi' if family == "column" else 'quality("age.range").value'
         self.take()
         argument = self.token
         if argument.kind != "string":
-            raise self.unexpected('a column name in quotes, as in column("income").psi')
+            raise self.unexpected(f"a name in quotes, as in {example}")
         if len(argument.text) < 3:
-            raise ExpressionError('the column name is empty: write column("income").psi, for '
-                                  "example", argument.offset)
+            raise ExpressionError(f"the name is empty: write {example}, for example",
+                                  argument.offset)
         self.take()
         if not self.at(")"):
-            raise self.unexpected("')' after the column name")
+            raise self.unexpected("')' after the name")
         self.take()
         if not self.at(".") or self.tokens[self.index + 1].kind != "name":
             raise self.unexpected(
-                f"'.' and a statistic, as in column({argument.text}).psi; statistics: "
-                f"{', '.join(sorted(COLUMN_STATS))}")
+                f"'.' and a statistic, as in {family}({argument.text}).{example.split('.')[-1]}"
+                f"; statistics: {', '.join(sorted(stats))}")
         self.take()
         stat = self.take()
-        if stat.text not in COLUMN_STATS:
-            problem = metric_problem(column_metric(argument.text[1:-1], stat.text))
+        flat = f"{family}.{argument.text[1:-1]}.{stat.text}"
+        if stat.text not in stats:
+            problem = metric_problem(flat)
             raise ExpressionError(problem or "unknown statistic", stat.offset)
-        return column_metric(argument.text[1:-1], stat.text)
+        return flat
 
     def nested(self, rule: Callable[[], Node]) -> Node:
         """Parse one nested rule; bounded so a hostile condition cannot exhaust the stack."""

@@ -8,7 +8,11 @@ the data or from the labels:
   for every compared column;
 * ``prediction.<stat>`` for the prediction column's drift;
 * ``performance.<metric>`` when labels exist;
-* ``multivariate.<method>.<stat>`` for the multivariate drift methods.
+* ``multivariate.<method>.<stat>`` for the multivariate drift methods;
+* ``quality.<check>.<stat>``, written ``quality("email.pattern").value`` in
+  conditions, for every quality check a run made: ``<check>`` is
+  ``COLUMN.KIND`` (``age.range``) or a condition's or query's name, and
+  ``quality.failed`` counts the checks that failed.
 
 Column names cannot be checked when rules load (the reference is not loaded
 yet), statistic, performance metric and method names can, and are.
@@ -19,13 +23,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection
 
+from monitor.checks import QualityResult
+
 __all__ = [
     "BASE_METRICS",
     "COLUMN_STATS",
     "MULTIVARIATE_STATS",
     "PERFORMANCE_METRICS",
+    "QUALITY_STATS",
     "column_metric",
     "metric_problem",
+    "quality_metrics",
 ]
 
 BASE_METRICS: frozenset[str] = frozenset(
@@ -37,6 +45,7 @@ BASE_METRICS: frozenset[str] = frozenset(
         "extra_columns",
         "failed_quality_checks",
         "missing_columns",
+        "quality.failed",
         "reference_rows",
         "rows",
     }
@@ -78,6 +87,10 @@ PERFORMANCE_METRICS: frozenset[str] = frozenset(
 MULTIVARIATE_STATS: frozenset[str] = frozenset({"drifted", "p_value", "statistic"})
 """Statistics of a multivariate method (``multivariate.<method>.<stat>``)."""
 
+QUALITY_STATS: frozenset[str] = frozenset({"value", "failed", "failing_rows"})
+"""What a run reports of each quality check (``quality.<check>.<stat>``): its value (the
+failing share, or the measured number), 1.0 when it failed, and its failing rows."""
+
 
 def column_metric(column: str, stat: str) -> str:
     """The flat name of one column's statistic.
@@ -86,6 +99,15 @@ def column_metric(column: str, stat: str) -> str:
     'column.income.psi'
     """
     return f"column.{column}.{stat}"
+
+
+def quality_metrics(result: QualityResult) -> dict[str, float]:
+    """The ``quality.<check>.<stat>`` metrics of one check's result."""
+    out = {f"quality.{result.key}.value": result.value,
+           f"quality.{result.key}.failed": 0.0 if result.passed else 1.0}
+    if result.failing_rows is not None:
+        out[f"quality.{result.key}.failing_rows"] = float(result.failing_rows)
+    return out
 
 
 def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | None:
@@ -109,13 +131,19 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
         return _family_problem("performance", rest, PERFORMANCE_METRICS)
     if head == "multivariate" and rest:
         return _multivariate_problem(rest)
+    if head == "quality" and rest:
+        check, _, stat = rest.rpartition(".")
+        if not check:
+            return (f"'{name}' needs a check and a statistic: write "
+                    'quality("COLUMN.CHECK").STAT, such as quality("email.pattern").value')
+        return _family_problem(f'quality("{check}")', stat, QUALITY_STATS)
     if name in ("True", "False"):
         return f"unknown metric '{name}': write '{name.lower()}'"
     hint = difflib.get_close_matches(name, sorted(known), n=1)
     suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
     return (f"unknown metric '{name}'{suggestion}; known metrics: {', '.join(sorted(known))}"
             ", column(\"NAME\").STAT, prediction.STAT, performance.METRIC, "
-            "multivariate.METHOD.STAT")
+            "multivariate.METHOD.STAT, quality(\"CHECK\").STAT")
 
 
 def _multivariate_problem(rest: str) -> str | None:

@@ -197,6 +197,14 @@ class MonitorSpec(_Located):
         return self
 
     @model_validator(mode="after")
+    def _sql_checks_need_sql(self) -> MonitorSpec:
+        if self.quality.sql and self.source.type != "sql":
+            raise ValueError(f"quality.sql runs queries against a SQL source, but this monitor "
+                             f"reads a '{self.source.type}' source: write the check as a "
+                             "column check or a condition, or read the data with type: sql")
+        return self
+
+    @model_validator(mode="after")
     def _alert_segments(self) -> MonitorSpec:
         segments = set(self.segments)
         for alert in self.alerts:

@@ -231,6 +231,11 @@ class ResultRow(Base):
     value: Mapped[float | None] = mapped_column(FiniteFloat)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     drifted: Mapped[bool | None] = mapped_column(Boolean)
+    failing_rows: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(Text)
+    samples: Mapped[str | None] = mapped_column(Text)
+    """The failing values as a JSON list of strings (None: none kept)."""
+    note: Mapped[str | None] = mapped_column(Text)
 
     @classmethod
     def of(cls, run_id: int, result: NewResult) -> ResultRow:
@@ -240,12 +245,16 @@ class ResultRow(Base):
             kind=result.kind, method=result.method, statistic=finite(result.statistic),
             p_value=finite(result.p_value), threshold=finite(result.threshold),
             effect_size=finite(result.effect_size), value=finite(result.value),
-            passed=result.passed, drifted=result.drifted,
+            passed=result.passed, drifted=result.drifted, failing_rows=result.failing_rows,
+            name=result.name, note=result.note,
+            samples=json.dumps(list(result.samples)) if result.samples else None,
         )  # fmt: skip
 
     def to_record(self) -> ResultRecord:
         """Return the result as a record."""
-        return ResultRecord(**{f.name: getattr(self, f.name) for f in fields(ResultRecord)})
+        values = {f.name: getattr(self, f.name) for f in fields(ResultRecord)}
+        values["samples"] = tuple(json.loads(self.samples)) if self.samples else ()
+        return ResultRecord(**values)
 
 
 class RunReportRow(Base):

@@ -49,7 +49,8 @@ SIGNATURES = {
                 "drift_share: 'float | None' = None, min_effect: 'float | None' = None, "
                 "columns: 'Mapping[str, Mapping[str, Any]] | None' = None, "
                 "multivariate: 'Sequence[str]' = (), "
-                f"quality: 'Mapping[str, float] | None' = None, {_ROLES}) -> 'Comparison'"),
+                f"quality: 'Mapping[str, float] | None' = None, {_ROLES}, "
+                "checks: 'Checks | None' = None) -> 'Comparison'"),
     "check": (f"({_RULES}, monitor: 'str | None' = None, database_url: 'str | None' = None)"
               " -> 'list[CheckResult]'"),
     "validate": f"({_RULES}) -> 'list[RuleError]'",

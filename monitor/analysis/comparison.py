@@ -26,6 +26,7 @@ from typing import Any
 from monitor.analysis.quality import QualityOptions, QualityResult, check_quality
 from monitor.errors import ProfileError
 from monitor.profiles import ColumnProfile, Profile
+from monitor.rules.metric_names import quality_metrics
 from monitor.stats import (
     AUTO,
     CORRECTIONS,
@@ -43,6 +44,7 @@ from monitor.stats import (
     performance_metrics,
 )
 from monitor.stats.base import frequency_tables
+from monitor.stats.categorical import Driver, category_drivers
 from monitor.stats.distances import hellinger, jensenshannon, psi
 from monitor.stats.numeric_distances import normed_wasserstein
 
@@ -129,7 +131,9 @@ class ColumnDrift:
 
     ``distances`` holds ``psi``, ``jensenshannon``, ``hellinger`` and, for
     numbers, ``wasserstein``, whatever the method; ``missing_share`` is the
-    current share of missing values.
+    current share of missing values. ``drivers`` names, for categories and
+    booleans, the categories that weigh most in the chi-square statistic (at
+    most five, largest first; ``monitor.stats.categorical.category_drivers``).
     """
 
     column: str
@@ -142,6 +146,7 @@ class ColumnDrift:
     drifted: bool
     distances: Mapping[str, float] = field(default_factory=dict)
     missing_share: float = 0.0
+    drivers: tuple[Driver, ...] = ()
 
     def stats(self) -> dict[str, float]:
         """The column's numbers as alert metrics (``rules.metric_names.COLUMN_STATS``)."""
@@ -198,11 +203,7 @@ class Comparison:
             "reference": {"rows": self.reference_rows, "source": reference_source},
             "current": {"rows": self.current_rows, "source": current_source},
             "columns": [_column_json(c) for c in self.columns],
-            "quality": [
-                {"check": q.check, "column": q.column, "value": _finite(q.value),
-                 "threshold": _finite(q.threshold), "passed": q.passed}
-                for q in self.quality
-            ],
+            "quality": [q.to_dict() for q in self.quality],
             "drift_share": _finite(self.drift_share),
             "dataset_drift": self.dataset_drift,
             "multivariate": [
@@ -233,6 +234,8 @@ class Comparison:
             if column.column == self.prediction:
                 out.update((f"prediction.{k}", v) for k, v in stats.items())
         out.update((f"performance.{k}", v) for k, v in self.performance.items())
+        out["quality.failed"] = out["failed_quality_checks"]
+        out.update(quality_metrics(self.quality))
         for m in self.multivariate:
             out[f"multivariate.{m.method}.statistic"] = m.statistic
             out[f"multivariate.{m.method}.p_value"] = math.nan if m.p_value is None else m.p_value
@@ -276,7 +279,8 @@ def compare(
         ColumnDrift(name, ref.kind, trial.result.method, trial.result.statistic,
                     decision.p_value, trial.threshold, trial.result.effect_size,
                     decision.drifted, _distances(ref, cur, trial.result),
-                    cur.missing / current.rows)
+                    cur.missing / current.rows,
+                    category_drivers(ref, cur, trial.result.method == "gtest"))
         for (name, ref, cur), trial, decision in zip(planned, trials, decisions, strict=True)
     )
     share = drift_share(sum(c.drifted for c in columns), len(columns))
@@ -371,6 +375,11 @@ def _column_json(c: ColumnDrift) -> dict[str, Any]:
         "drifted": c.drifted,
         "distances": {k: _finite(v) for k, v in c.distances.items()},
         "missing_share": _finite(c.missing_share),
+        "drivers": [
+            {"category": d.category, "reference_share": _finite(d.reference_share),
+             "current_share": _finite(d.current_share), "contribution": _finite(d.contribution)}
+            for d in c.drivers
+        ],
     }
 
 

@@ -31,6 +31,9 @@ from monitor.analysis import (
 )
 from monitor.api.inputs import chunks, is_profile_file, label
 from monitor.api.profiling import load_profile, profile_with_roles, roles_of
+from monitor.api.quality import Checks, plan_of
+from monitor.checks import CheckPlan
+from monitor.checks.local import CheckAccumulator
 from monitor.errors import MonitorError, ProfileError
 from monitor.profiles import Profile, ProfileBuilder, Roles, segment_columns, without_columns
 from monitor.report import REPORT_CSS, render_report, render_report_body
@@ -169,6 +172,7 @@ def compare(
     exclude: Sequence[str] | str | None = None,
     segments: Sequence[str] | str | None = None,
     timestamp: str | None = None,
+    checks: Checks | None = None,
 ) -> Comparison:
     """Compare current data with a reference: drift per column, then data quality.
 
@@ -192,6 +196,9 @@ def compare(
         quality: limits of the quality checks, ``{"missing_share": 0.05, "min_rows": 500}``
             (keys ``missing_share``, ``out_of_range_share``, ``new_category_share``,
             ``type_mismatch_share``: shares; ``min_rows``: a count).
+        checks: the checks operators write (``monitor compare --checks``): the path of a
+            checks file, or its ``quality:`` block as a mapping, such as
+            ``{"columns": {"age": {"range": {"min": 18}}}}``.
 
     Raises:
         MonitorError: bad options (the same messages as ``monitor compare``).
@@ -200,17 +207,19 @@ def compare(
     """
     drift = _drift_options(method, threshold, correction, drift_share, min_effect, columns,
                            multivariate)
-    checks = _quality_options(quality)
+    limits = _quality_options(quality)
     given = roles_of(categorical=categorical, text=text, prediction=prediction, target=target,
                      task=task, exclude=exclude, segments=segments, timestamp=timestamp)
     ref, roles = _reference(reference, given)
-    cur = _current(current, ref, roles)
+    plan = plan_of(checks, known=(roles.timestamp,) if roles.timestamp else ())
+    cur, checked = _current(current, ref, roles, plan)
     ref_label, cur_label = ("profile" if isinstance(reference, Profile) else label(reference),
                             label(current))
     try:
         drift = replace(drift, prediction=roles.prediction)
-        result = analysis.compare(ref, cur, drift, checks)
-        parts = analysis.compare_segments(ref, cur, drift, checks)
+        result = analysis.compare(ref, cur, drift, limits)
+        result = replace(result, quality=result.quality + tuple(checked))
+        parts = analysis.compare_segments(ref, cur, drift, limits)
     except ValueError as exc:
         raise MonitorError(str(exc)) from exc
     whole = Profile(ref.rows, ref.columns, ref.extra_columns)
@@ -254,8 +263,10 @@ def _implied(profile: Profile, given: Roles) -> Roles:
         segments=tuple(dict.fromkeys((*cut, *given.segments))))
 
 
-def _current(current: object, reference: Profile, roles: Roles) -> Profile:
-    """The current data profiled on the reference's edges, as the monitor profiles a window."""
+def _current(current: object, reference: Profile, roles: Roles, plan: CheckPlan | None
+             ) -> tuple[Profile, list[QualityResult]]:
+    """The current data profiled on the reference's edges, as the monitor profiles a window,
+    and the results of the checks run on the same chunks."""
     if isinstance(current, Profile):
         raise ProfileError("current must be data (a DataFrame, a pyarrow Table or a file "
                            "path), not a profile: compare profiles it on the reference's edges")
@@ -263,9 +274,13 @@ def _current(current: object, reference: Profile, roles: Roles) -> Profile:
         reference=reference, exclude=list(roles.unprofiled),
         prediction=roles.prediction, target=roles.target, task=roles.task,
         segments=roles.segments)
+    kinds = {name: column.kind for name, column in reference.columns.items()}
+    accumulator = CheckAccumulator(plan, kinds) if plan else None
     for chunk in chunks(current, "current"):
         builder.update(chunk)
-    return builder.build()
+        if accumulator is not None:
+            accumulator.update(chunk)
+    return builder.build(), accumulator.results() if accumulator is not None else []
 
 
 def _drift_options(
@@ -312,6 +327,6 @@ def _quality_options(quality: Mapping[str, float] | None) -> QualityOptions:
             raise MonitorError(f"quality min_rows must be a whole number >= 0, got {value!r}")
         if name != "min_rows" and not (number and math.isfinite(value) and 0 <= value <= 1):
             raise MonitorError(f"quality {name} must be a share between 0 and 1, got {value!r}")
-    options = {QUALITY_CHECKS[k]: v for k, v in quality.items() if k != "min_rows"}
+    options: dict[str, Any] = {QUALITY_CHECKS[k]: v for k, v in quality.items() if k != "min_rows"}
     rows = quality.get("min_rows")
     return QualityOptions(**options, min_rows=None if rows is None else int(rows))

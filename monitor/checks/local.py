@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from monitor.checks.hashing import HashCounter, combine_hashes, value_hashes
 from monitor.checks.plan import (
     FORMATS,
     MAX_SAMPLES,
@@ -38,14 +39,7 @@ from monitor.checks.plan import (
     Tolerance,
 )
 from monitor.checks.rows import condition_columns, failing_mask
-from monitor.checks.values import (
-    ChunkColumns,
-    HashCounter,
-    combine_hashes,
-    render,
-    row_failures,
-    value_hashes,
-)
+from monitor.checks.values import ChunkColumns, render, row_failures
 from monitor.errors import ProfileError
 from monitor.profiles import readers
 from monitor.profiles.moments import merge_moments

@@ -49,15 +49,15 @@ STATISTIC_KINDS = frozenset({"mean", "stddev", "quantile"})
 """Column checks that measure one number rather than count failing rows."""
 
 FORMATS: Mapping[str, str] = {
-    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    "email": r"^[^@ \t\r\n]+@[^@ \t\r\n]+\.[^@ \t\r\n]+$",
     "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     "iso_date": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
                 r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$",
-    "url": r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*$",
+    "url": r"^[A-Za-z][A-Za-z0-9+.-]*://[^ \t\r\n/?#]+[^ \t\r\n]*$",
     "phone": r"^\+?[0-9][0-9 ().-]{5,}[0-9]$",
 }
-"""Named formats and their regular expressions: the subset that Python's ``re``, PostgreSQL's
-``~`` and MariaDB's ``REGEXP`` read alike (no ``\\d``, no look-around)."""
+"""Named formats and their regular expressions: the subset that Python's ``re``, RE2,
+PostgreSQL's ``~`` and MariaDB's ``REGEXP`` read alike (no ``\\d``, ``\\s`` or look-around)."""
 
 MAX_SAMPLES = 10
 """The most failing values a result keeps."""

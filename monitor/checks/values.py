@@ -10,12 +10,6 @@ missing values: a configured number matches the same number (``-1`` matches
 ``-1.0``, and the text ``"-1"`` in a column read as numeric), a configured
 text matches the same text exactly, a configured truth value matches it in
 a boolean column.
-
-**Hashes.** ``unique`` and ``duplicates`` are exact over a window: each
-distinct value (or combination) is kept as a 64-bit hash, 8 bytes per
-distinct value. Two distinct values share a hash with probability 2^-64, so
-among n distinct values a false repeat has probability below n²/2^65 (about
-3e-8 for a million, 3e-6 for ten million).
 """
 
 from __future__ import annotations
@@ -26,6 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
 from monitor.checks.plan import ColumnCheck
@@ -33,13 +29,7 @@ from monitor.errors import ProfileError
 from monitor.profiles import readers
 from monitor.profiles.readers import category_name
 
-__all__ = ["ChunkColumns", "HashCounter", "combine_hashes", "is_missing", "render", "row_failures",
-           "value_hashes"]
-
-_NULL_HASH = np.uint64(0x6A09E667F3BCC908)
-_FLOAT_DOMAIN = np.uint64(0xBB67AE8584CAA73B)
-_TIME_DOMAIN = np.uint64(0x3C6EF372FE94F82B)
-_TEXT_KEY = "monitor-checks-1"  # hash_array's 16-character key for text
+__all__ = ["ChunkColumns", "is_missing", "render", "row_failures"]
 
 
 def is_missing(series: pd.Series, extra_values: Sequence[float | str | bool] = (),
@@ -173,8 +163,30 @@ class ChunkColumns:
                     not ptypes.is_object_dtype(series.dtype)
                     or ptypes.infer_dtype(series, skipna=True) in ("string", "empty")):
                 return np.asarray(series.to_numpy(dtype=object, na_value=None), dtype=object)
-            return np.asarray(series.astype(str).to_numpy(dtype=object), dtype=object)
+            values = series.to_numpy(dtype=object)  # str() each: no detour through arrow
+            return np.fromiter(map(str, values), dtype=object, count=len(values))
         return self._read(name, "texts", read, fill=None)
+
+    def matches(self, name: str, regex: re.Pattern[str]) -> np.ndarray:
+        """Where the value's text matches ``regex`` (``re.search``); False where missing.
+
+        Text the chunk already holds in Arrow is searched there, by RE2, when
+        RE2 reads the pattern as Python does (``_re2_reads_alike``).
+        """
+        series = self.series(name)
+        present = ~self.missing(name)
+        if (len(series) > 1000 and ptypes.is_string_dtype(series.dtype)
+                and hasattr(series.array, "__arrow_array__")
+                and _re2_reads_alike(regex.pattern)):
+            array = pa.array(series.array)
+            if not pc.any(pc.match_substring(array, "\n")).as_py():
+                matched = pc.match_substring_regex(array, regex.pattern).fill_null(False)
+                searched: np.ndarray = np.asarray(matched.to_numpy(zero_copy_only=False),
+                                                  dtype=bool) & present
+                return searched
+        found = np.zeros(len(series), dtype=bool)
+        found[present] = _search(regex, self.texts(name)[present])
+        return found
 
     def _read(self, name: str, what: str, reader: object, fill: object = np.nan) -> np.ndarray:
         key = (name, what)
@@ -189,111 +201,6 @@ class ChunkColumns:
             values.flags.writeable = False
             self._cache[key] = cached = values
         return cached  # type: ignore[return-value]
-
-
-def _mix(values: np.ndarray) -> np.ndarray:
-    """Spread 64-bit integers over 64 bits (splitmix64's finaliser, a bijection)."""
-    h = values.astype(np.uint64, copy=True)
-    h ^= h >> np.uint64(30)
-    h *= np.uint64(0xBF58476D1CE4E5B9)
-    h ^= h >> np.uint64(27)
-    h *= np.uint64(0x94D049BB133111EB)
-    h ^= h >> np.uint64(31)
-    return h
-
-
-def value_hashes(columns: ChunkColumns, name: str) -> np.ndarray:
-    """A 64-bit hash per row of the column's value; every missing value has one same hash.
-
-    Numbers hash by value whatever their dtype (``7``, ``7.0`` and, in a
-    numeric column, ``"7"`` alike; integers beyond 2^53 exactly); times by
-    their UTC instant; everything else by its text.
-    """
-    series = columns.series(name)
-    dtype = series.dtype
-    missing = columns.missing(name)
-    if ptypes.is_datetime64_any_dtype(dtype):
-        times = readers.utc_times(series)
-        assert times is not None
-        nanos = times.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
-        h = _mix(_mix(nanos) ^ _TIME_DOMAIN)
-    elif getattr(dtype, "kind", "") == "i" or (
-            getattr(dtype, "kind", "") == "u" and getattr(dtype, "itemsize", 8) < 8):
-        h = _mix(series.to_numpy(dtype=np.int64, na_value=0).view(np.uint64))
-    elif (ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype)) or (
-            columns.kind(name) == "numeric"):
-        numbers = columns.numbers(name) + 0.0  # -0.0 reads as 0.0
-        h = _number_hashes(numbers)
-        unread = np.isnan(numbers) & ~missing
-        if unread.any():  # text in a numeric column that is not a number: by its text
-            h[unread] = _text_hashes(columns.texts(name)[unread])
-    else:
-        texts = columns.texts(name)
-        h = np.zeros(len(series), dtype=np.uint64)
-        h[~missing] = _text_hashes(texts[~missing])
-    h[missing] = _NULL_HASH
-    return h
-
-
-def _number_hashes(numbers: np.ndarray) -> np.ndarray:
-    integral = np.isfinite(numbers) & (np.abs(numbers) < 2.0**63)
-    with np.errstate(invalid="ignore"):
-        integral &= numbers == np.floor(numbers)
-    h = _mix(_mix(numbers.view(np.uint64)) ^ _FLOAT_DOMAIN)
-    h[integral] = _mix(numbers[integral].astype(np.int64).view(np.uint64))
-    return h
-
-
-def _text_hashes(texts: np.ndarray) -> np.ndarray:
-    if len(texts) == 0:
-        return np.zeros(0, dtype=np.uint64)
-    hashed = pd.util.hash_array(np.asarray(texts, dtype=object), hash_key=_TEXT_KEY,
-                                categorize=False)
-    return np.asarray(hashed, dtype=np.uint64)
-
-
-def combine_hashes(parts: Sequence[np.ndarray]) -> np.ndarray:
-    """One hash per row of several columns' hashes (order matters)."""
-    h = np.full(len(parts[0]), 0x9E3779B97F4A7C15, dtype=np.uint64)
-    for part in parts:
-        h = _mix(h * np.uint64(0x100000001B3) ^ part)
-    return h
-
-
-class HashCounter:
-    """Counts values that repeat one seen before, exactly across chunks, by their hashes.
-
-    Distinct hashes are kept in sorted runs whose sizes at least double
-    from newest to oldest (merged like a binary counter), so a chunk's
-    lookups cost O(n log N) and the whole window O(N log N).
-    """
-
-    def __init__(self) -> None:
-        self._runs: list[np.ndarray] = []
-
-    def add(self, hashes: np.ndarray) -> tuple[int, np.ndarray]:
-        """How many of ``hashes`` repeat an earlier one (of this chunk or any before), and
-        the distinct hashes that repeat (sorted)."""
-        ordered = np.sort(hashes)
-        first = np.ones(len(ordered), dtype=bool)
-        first[1:] = ordered[1:] != ordered[:-1]
-        distinct = ordered[first]
-        seen = np.zeros(len(distinct), dtype=bool)
-        for run in self._runs:
-            at = np.minimum(np.searchsorted(run, distinct), len(run) - 1)
-            seen |= run[at] == distinct
-        new = distinct[~seen]
-        if len(new):
-            self._runs.append(new)
-            while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
-                newest = self._runs.pop()
-                self._runs[-1] = np.sort(np.concatenate([self._runs[-1], newest]))
-        repeats = len(hashes) - len(new)
-        if not repeats:
-            return 0, new[:0]
-        again = np.zeros(len(distinct), dtype=bool)  # distinct hashes seen twice or before
-        again[np.cumsum(first)[~first] - 1] = True
-        return repeats, distinct[again | seen]
 
 
 def row_failures(check: ColumnCheck, columns: ChunkColumns, present: np.ndarray,
@@ -314,7 +221,7 @@ def row_failures(check: ColumnCheck, columns: ChunkColumns, present: np.ndarray,
     elif check.kind == "allowed":
         fails = present & ~_allowed(check, columns, kind)
     elif check.kind in ("pattern", "format") and regex is not None:
-        fails[present] = ~_search(regex, columns.texts(name)[present])
+        fails = present & ~columns.matches(name, regex)
     elif check.kind == "length":
         lengths = columns.lengths(name)
         with np.errstate(invalid="ignore"):
@@ -379,3 +286,21 @@ def _search(regex: re.Pattern[str], texts: np.ndarray) -> np.ndarray:
         found = np.fromiter(map(bool, map(regex.search, uniques)), np.bool_, len(uniques))
         return np.asarray(found[codes], dtype=bool)
     return np.fromiter(map(bool, map(regex.search, texts)), np.bool_, len(texts))
+
+
+@lru_cache(maxsize=256)
+def _re2_reads_alike(pattern: str) -> bool:
+    """Whether RE2 (pyarrow's regular expressions, ten times faster than ``re``) compiles the
+    pattern and gives it Python's meaning on text without a newline (before which Python's
+    ``$`` also matches): no class that is Unicode in Python and ASCII in RE2 (``\\d``,
+    ``\\w``, ``\\s``, ``\\b``)."""
+    if _UNICODE_CLASSES.search(pattern):
+        return False
+    try:
+        pc.match_substring_regex(pa.array([""], type=pa.large_string()), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+_UNICODE_CLASSES = re.compile(r"\\[dDwWsSbB]")

@@ -25,6 +25,7 @@ vectorised; nothing here keeps state between chunks.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable
 
 import numpy as np
@@ -46,6 +47,8 @@ __all__ = [
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 _LONGEST_TIME = 64
+_TIME_SAMPLE = 1_000
+_DASHED_DATE = re.compile(r"\s*[0-9]{4}-[0-9]{2}(?![0-9])")
 # Numbers held as Python objects: integers beyond int64 (JSON, CSV), decimals (Parquet).
 _NUMBER_OBJECTS = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
 
@@ -54,12 +57,20 @@ def infer_kind(series: pd.Series) -> str:
     """The kind of a column read without a reference, from its dtype.
 
     A column of numbers held as Python objects (integers too large for
-    int64, decimals) is numeric too.
+    int64, decimals) is numeric too. A text column of ISO-8601 times (as a
+    CSV file holds them) is datetime, so that windows of other days compare
+    their times rather than count each time as a new category: every one
+    of its first ``_TIME_SAMPLE`` present values must be text that starts
+    with a date written with dashes (``2026-11-24``, ``2026-11``) and reads
+    as a time. Numbers written as text (``2024``, ``20240101``) and free
+    text stay categorical.
 
     >>> infer_kind(pd.Series([1, 10**400], dtype=object))
     'numeric'
     >>> infer_kind(pd.Series([1.5])), infer_kind(pd.Series([True])), infer_kind(pd.Series(["a"]))
     ('numeric', 'boolean', 'categorical')
+    >>> infer_kind(pd.Series(["2026-11-24T10:00:00Z", None])), infer_kind(pd.Series(["2024"]))
+    ('datetime', 'categorical')
     """
     dtype = series.dtype
     if ptypes.is_bool_dtype(dtype):
@@ -68,9 +79,21 @@ def infer_kind(series: pd.Series) -> str:
         return "datetime"
     if ptypes.is_object_dtype(dtype) and ptypes.infer_dtype(series, skipna=True) in _NUMBER_OBJECTS:
         return "numeric"
+    if ptypes.is_string_dtype(dtype) and _holds_times(series):
+        return "datetime"
     if ptypes.is_complex_dtype(dtype) or not ptypes.is_numeric_dtype(dtype):
         return "categorical"
     return "numeric"
+
+
+def _holds_times(series: pd.Series) -> bool:
+    """Whether the first ``_TIME_SAMPLE`` present values are all ISO-8601 times as text."""
+    sample = series.dropna().iloc[:_TIME_SAMPLE].tolist()
+    if not sample or not all(isinstance(v, str) and len(v) <= _LONGEST_TIME
+                             and _DASHED_DATE.match(v) for v in sample):
+        return False
+    times = utc_times(pd.Series(sample, dtype=object))
+    return times is not None and bool(times.notna().all())
 
 
 def utc_times(values: pd.Series) -> pd.Series | None:

@@ -192,16 +192,17 @@ class Parser:
         """``column("income").psi`` or ``quality("age.range").value``: the flat name."""
         stats = COLUMN_STATS if family == "column" else QUALITY_STATS
         example = 'column("income").psi' if family == "column" else 'quality("age.range").value'
+        noun = "column name" if family == "column" else "check name"
         self.take()
         argument = self.token
         if argument.kind != "string":
-            raise self.unexpected(f"a name in quotes, as in {example}")
+            raise self.unexpected(f"a {noun} in quotes, as in {example}")
         if len(argument.text) < 3:
-            raise ExpressionError(f"the name is empty: write {example}, for example",
+            raise ExpressionError(f"the {noun} is empty: write {example}, for example",
                                   argument.offset)
         self.take()
         if not self.at(")"):
-            raise self.unexpected("')' after the name")
+            raise self.unexpected(f"')' after the {noun}")
         self.take()
         if not self.at(".") or self.tokens[self.index + 1].kind != "name":
             raise self.unexpected(

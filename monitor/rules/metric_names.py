@@ -21,7 +21,7 @@ yet), statistic, performance metric and method names can, and are.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from monitor.checks import QualityResult
 
@@ -101,12 +101,22 @@ def column_metric(column: str, stat: str) -> str:
     return f"column.{column}.{stat}"
 
 
-def quality_metrics(result: QualityResult) -> dict[str, float]:
-    """The ``quality.<check>.<stat>`` metrics of one check's result."""
-    out = {f"quality.{result.key}.value": result.value,
-           f"quality.{result.key}.failed": 0.0 if result.passed else 1.0}
-    if result.failing_rows is not None:
-        out[f"quality.{result.key}.failing_rows"] = float(result.failing_rows)
+def quality_metrics(results: Iterable[QualityResult]) -> dict[str, float]:
+    """The ``quality.<check>.<stat>`` metrics of a run's quality results.
+
+    Results sharing a key (one ``new_category`` result per new category of a
+    column) read as their worst: the largest value, failed if any failed, and
+    their failing rows added up.
+    """
+    out: dict[str, float] = {}
+    for result in results:
+        prefix = f"quality.{result.key}"
+        value, failed = out.get(f"{prefix}.value"), out.get(f"{prefix}.failed", 0.0)
+        out[f"{prefix}.value"] = result.value if value is None else max(value, result.value)
+        out[f"{prefix}.failed"] = max(failed, 0.0 if result.passed else 1.0)
+        if result.failing_rows is not None:
+            out[f"{prefix}.failing_rows"] = (out.get(f"{prefix}.failing_rows", 0.0)
+                                             + result.failing_rows)
     return out
 
 

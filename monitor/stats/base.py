@@ -89,12 +89,16 @@ def histogram_tables(
     return ref.counts.astype(np.float64), cur.counts.astype(np.float64)
 
 
-def category_tables(
+def category_cells(
     reference: ColumnProfile, current: ColumnProfile, method: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Counts of both columns over the union of their categories, plus one ``other`` cell.
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The categories both sides are compared on, and each side's counts of them, with one
+    ``other`` cell last (so the counts have one more entry than the names).
 
-    Cells empty on both sides are dropped.
+    When the reference kept only its most frequent categories (its ``other``
+    is not empty), a category the current side has and the reference does not
+    name may be one of those it dropped: it counts in the current ``other``,
+    else a high-cardinality column (ids, e-mails) would differ from itself.
     """
     ref, cur = reference.categorical, current.categorical
     if ref is None or cur is None:
@@ -103,9 +107,21 @@ def category_tables(
         )
     if reference.count == 0 or current.count == 0:
         raise ProfileError(f"method '{method}' needs values on both sides, got none")
-    names = list(ref.counts) + [k for k in cur.counts if k not in ref.counts]
+    unnamed = [k for k in cur.counts if k not in ref.counts]
+    hidden = sum(cur.counts[k] for k in unnamed) if ref.other else 0
+    names = list(ref.counts) + ([] if ref.other else unnamed)
     ref_counts = np.array([ref.counts.get(k, 0) for k in names] + [ref.other], dtype=np.float64)
-    cur_counts = np.array([cur.counts.get(k, 0) for k in names] + [cur.other], dtype=np.float64)
+    cur_counts = np.array([cur.counts.get(k, 0) for k in names] + [cur.other + hidden],
+                          dtype=np.float64)
+    return names, ref_counts, cur_counts
+
+
+def category_tables(
+    reference: ColumnProfile, current: ColumnProfile, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of both columns over their categories (``category_cells``), plus one ``other``
+    cell; cells empty on both sides are dropped."""
+    _, ref_counts, cur_counts = category_cells(reference, current, method)
     keep = (ref_counts + cur_counts) > 0
     return ref_counts[keep], cur_counts[keep]
 

@@ -11,7 +11,8 @@ at ``alpha`` = 0.05 after correction:
 3. categorical and boolean columns with two categories and an expected
    count below 5 in some cell (small windows) → Fisher's exact test;
 4. other categorical and boolean columns → chi-square, sparse cells pooled
-   (Cochran's rule; see ``monitor.stats.categorical``).
+   (Cochran's rule) and those seen on one side only tested apart (see
+   ``monitor.stats.categorical``).
 
 A p-value alone flags any shift once a window is large enough, so ``auto``
 also asks for a change large enough to matter (the effect floor):

@@ -80,10 +80,11 @@ KEYS = {"reference", "current", "columns", "quality", "drift_share", "dataset_dr
 
 
 def test_a_timestamp_is_a_time_not_a_category(files, capsys):
-    """Without --timestamp, CSV times are compared as categories (and drift: new days);
-    with it they are never compared, and the table shows each side's span."""
+    """Without --timestamp, CSV times are compared as times (and drift: new days), never as
+    categories; with it they are never compared, and the table shows each side's span."""
     _, plain = compare_json(capsys, "ref.csv", "cur.csv")
-    assert compared(plain)["ts"] == "categorical"
+    assert compared(plain)["ts"] == "datetime"
+    assert not any(q["check"] == "new_category" for q in plain["quality"])
     _, document = compare_json(capsys, "ref.csv", "cur.csv", "--timestamp", "ts")
     assert "ts" not in compared(document) and set(document) == KEYS
     assert not any(q["column"] == "ts" for q in document["quality"])

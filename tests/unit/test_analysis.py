@@ -15,6 +15,7 @@ from monitor.analysis import (
 )
 from monitor.profiles import build_profile
 from monitor.rules.expressions import BASE_METRICS
+from monitor.rules.metric_names import QUALITY_STATS
 from monitor.rules.schema import MonitorSpec
 
 
@@ -84,7 +85,8 @@ def test_metric_names_follow_the_agreed_patterns(reference: object) -> None:
                 or (parts[0] == "column" and parts[-1] in COLUMN_STATS)
                 or (parts[0] == "prediction" and parts[1] in COLUMN_STATS)
                 or (parts[0] == "performance" and parts[1] in PERFORMANCE_METRICS)
-                or (parts[0] == "multivariate" and parts[2] in MULTIVARIATE_STATS)), name
+                or (parts[0] == "multivariate" and parts[2] in MULTIVARIATE_STATS)
+                or (parts[0] == "quality" and parts[-1] in QUALITY_STATS)), name
 
 
 def test_segment_values_beyond_the_reference_are_ignored(reference: object) -> None:

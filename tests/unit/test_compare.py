@@ -56,13 +56,17 @@ def test_json_shape_matches_the_contract(reference: Profile) -> None:
     assert document["current"] == {"rows": 2000, "source": "today.parquet"}
     assert [list(c) for c in document["columns"]] == [[
         "column", "kind", "method", "statistic", "p_value", "threshold", "effect_size", "drifted",
-        "distances", "missing_share",
+        "distances", "missing_share", "drivers",
     ]] * 3
+    assert document["columns"][0]["drivers"] == []  # numbers have no categories
+    assert [list(d) for d in document["columns"][2]["drivers"]] == [
+        ["category", "reference_share", "current_share", "contribution"]] * 3
     assert list(document["columns"][0]["distances"]) == [
         "psi", "jensenshannon", "hellinger", "wasserstein"]
     assert list(document["columns"][2]["distances"]) == ["psi", "jensenshannon", "hellinger"]
     assert document["multivariate"] == [] and document["performance"] is None
-    assert list(document["quality"][0]) == ["check", "column", "value", "threshold", "passed"]
+    assert all(list(q)[:6] == ["check", "column", "value", "failing_rows", "limit", "passed"]
+               for q in document["quality"])
     assert document["columns"][0]["column"] == "age" and document["columns"][0]["drifted"] is True
     assert json.loads(json.dumps(document, allow_nan=False)) == document
 

@@ -114,7 +114,7 @@ def test_infinities_and_nan_are_counted_apart(tmp_path, capsys):
     profile = _profile(pd.read_csv(tmp_path / "current.csv"), reference)
     assert (profile.columns["x"].count, profile.columns["x"].nonfinite) == (30, 20)
     result = compare(reference, profile, quality=QualityOptions(out_of_range_share_max=0.0))
-    [check] = [q for q in result.quality if q.check == "out_of_range_share"]
+    [check] = [q for q in result.quality if (q.check, q.column) == ("out_of_range_share", "x")]
     assert check.value == pytest.approx(20 / 50) and not check.passed
 
 
@@ -125,7 +125,8 @@ def test_only_infinities_is_an_out_of_range_finding(tmp_path):
     result = compare(reference, profile, quality=QualityOptions(out_of_range_share_max=0.1))
     assert result.columns == ()
     assert [(q.check, q.value, q.passed) for q in result.quality] == [
-        ("type_mismatch_share", 0.0, True), ("out_of_range_share", 1.0, False)]
+        ("missing_share_increase", 0.0, True), ("type_mismatch_share", 0.0, True),
+        ("out_of_range_share", 1.0, False)]
 
 
 def test_text_among_numbers_is_a_type_mismatch(tmp_path, capsys):
@@ -142,7 +143,10 @@ def test_a_column_gone_and_columns_retyped(tmp_path, capsys):
     assert status == 1 and failed(document) == {("missing_column", "x"): 1.0}
     retyped = csv("x,c,t", [f"word{i},{i},2026-11-24T01:00:00Z" for i in range(30)])
     status, document, _ = run_compare(tmp_path, capsys, REFERENCE, retyped)
-    assert status == 1 and failed(document) == {("type_mismatch_share", "x"): 1.0}
+    # c's 30 numbers are new categories of one row each: the ten largest are listed (and pass:
+    # under 5 rows), the other 20 summed into one result, which fails.
+    assert status == 1 and failed(document) == {("type_mismatch_share", "x"): 1.0,
+                                                ("new_category", "c"): pytest.approx(20 / 30)}
     [c] = [col for col in document["columns"] if col["column"] == "c"]
     assert c["kind"] == "categorical" and c["drifted"]
 
@@ -153,7 +157,7 @@ def test_timestamps_in_several_formats_and_zones(tmp_path, capsys):
               "1795000000"]
     current = csv("x,c,t", [f"1.5,a,{s}" for s in stamps * 10])
     status, document, _ = run_compare(tmp_path, capsys, REFERENCE, current)
-    assert status in (0, 1) and document is not None  # CSV text: t is compared as categories
+    assert status in (0, 1) and document is not None  # CSV text of ISO times: t is times
     reference = build_profile([pd.read_csv(tmp_path / "reference.csv")], kinds={"t": "datetime"})
     column = _profile(pd.read_csv(tmp_path / "current.csv"), reference).columns["t"]
     assert (column.count, column.invalid) == (30, 10)
@@ -222,7 +226,10 @@ def _peak(work: Any) -> tuple[Any, float, float]:
 
 @pytest.mark.fuzz
 def test_100000_categories_stay_bounded(tmp_path, capsys):
-    """100,000 distinct categories on each side: drift found, at most top_k kept, memory bounded."""
+    """100,000 distinct categories on each side: at most top_k kept, memory bounded, and no
+    false drift: through a bounded profile unique ids cannot be told from a fresh draw of ids
+    (the kept 1 % of the reference is missing now, an effect of 0.01); a `unique` or `allowed`
+    check is the way to watch identities."""
     n = 100_000
     pd.DataFrame({"c": [f"r{i}" for i in range(n)], "x": np.arange(n) % 7}).to_csv(
         tmp_path / "reference.csv", index=False)
@@ -232,8 +239,9 @@ def test_100000_categories_stay_bounded(tmp_path, capsys):
     status, peak, _ = _peak(lambda: main(["compare", str(tmp_path / "reference.csv"),
                                           str(tmp_path / "current.csv"), "--format", "json"]))
     document = json.loads(capsys.readouterr().out)
-    assert status == 1
-    assert [c["drifted"] for c in document["columns"] if c["column"] == "c"] == [True]
+    [column] = [c for c in document["columns"] if c["column"] == "c"]
+    assert column["p_value"] < 1e-100 and column["effect_size"] == pytest.approx(0.01)
+    assert not column["drifted"] and status == 0
     assert peak < 250, f"peak {peak:.0f} MB"
     reference = build_profile(FileSource(FileSource.Config(
         path=str(tmp_path / "reference.csv"))).read())

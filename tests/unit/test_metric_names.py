@@ -6,6 +6,11 @@ from monitor.analysis import COLUMN_STATS
 from monitor.analysis.comparison import compare
 from monitor.profiles import build_profile
 from monitor.rules.expressions import BASE_METRICS
+from monitor.rules.metric_names import QUALITY_STATS
+
+
+def per_column_names(metrics: dict[str, float]) -> set[str]:
+    return {k for k in metrics if k.startswith("column.")}
 
 
 def test_when_names_match_comparison_metrics():
@@ -14,7 +19,10 @@ def test_when_names_match_comparison_metrics():
     reference = build_profile([frame])
     current = build_profile([frame], reference=reference)
     metrics = compare(reference, current).metrics()
-    assert {k for k in metrics if "." not in k} == set(BASE_METRICS)
-    per_column = {k for k in metrics if "." in k}
+    assert {k for k in metrics if "." not in k or k == "quality.failed"} == set(BASE_METRICS)
+    checks = {k for k in metrics if k.startswith("quality.") and k != "quality.failed"}
+    assert checks and all(k.rsplit(".", 1)[1] in QUALITY_STATS for k in checks)
+    assert set(metrics) == set(BASE_METRICS) | per_column_names(metrics) | checks
+    per_column = {k for k in metrics if k.startswith("column.")}
     assert per_column == {f"column.x.{s}" for s in COLUMN_STATS} | {
         f"column.c.{s}" for s in COLUMN_STATS if s != "wasserstein"}

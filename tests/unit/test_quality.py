@@ -30,11 +30,13 @@ def _by_check(results: list[QualityResult]) -> dict[tuple[str, str | None], Qual
     return {(r.check, r.column): r for r in results}
 
 
-def test_only_configured_checks_run_besides_type_mismatch(reference: Profile) -> None:
-    """With default options only type_mismatch_share runs, once per column, and passes."""
+def test_only_configured_checks_run_besides_the_default_ones(reference: Profile) -> None:
+    """With default options only missing_share_increase and type_mismatch_share run, once per
+    column, and pass (new_category reports only categories the reference never saw)."""
     results = check_quality(reference, _current(reference, x=[1.0, 2.0], c=["a", "b"]))
     assert [(r.check, r.column, r.passed) for r in results] == [
-        ("type_mismatch_share", "x", True), ("type_mismatch_share", "c", True)
+        ("missing_share_increase", "x", True), ("type_mismatch_share", "x", True),
+        ("missing_share_increase", "c", True), ("type_mismatch_share", "c", True),
     ]
 
 

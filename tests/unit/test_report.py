@@ -47,7 +47,8 @@ def test_table_names_rows_drift_and_columns(comparison: Comparison) -> None:
 def test_table_lists_failed_checks_and_extra_columns(comparison: Comparison) -> None:
     """Failed quality checks and extra columns are listed."""
     text = render_table(comparison, "train.parquet", "today.parquet")
-    assert "Quality checks: 1 failed, 3 passed. Failed:" in text
+    # min_rows, then missing_share_increase and type_mismatch_share of age and score
+    assert "Quality checks: 1 failed, 5 passed. Failed:" in text
     assert any(line.split()[:2] == ["missing_column", "state"] for line in text.splitlines())
     assert text.rstrip().endswith("Extra columns (not in the reference): extra")
 

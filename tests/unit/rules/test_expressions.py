@@ -162,6 +162,7 @@ def test_base_metrics() -> None:
         "dataset_drift",
         "extra_columns",
         "missing_columns",
+        "quality.failed",
         "reference_rows",
     } == BASE_METRICS
 
@@ -215,8 +216,9 @@ def test_unknown_metric_suggests_and_lists() -> None:
     assert caught.value.message == (
         "unknown metric 'drift_shar' (did you mean 'drift_share'?); known metrics: "
         "compared_columns, dataset_drift, drift_share, drifted_columns, extra_columns, "
-        "failed_quality_checks, missing_columns, reference_rows, rows, "
-        'column("NAME").STAT, prediction.STAT, performance.METRIC, multivariate.METHOD.STAT'
+        "failed_quality_checks, missing_columns, quality.failed, reference_rows, rows, "
+        'column("NAME").STAT, prediction.STAT, performance.METRIC, multivariate.METHOD.STAT, '
+        'quality("CHECK").STAT'
     )
 
 

@@ -58,7 +58,8 @@ def test_unknown_key_deeper_in_monitor(write: Write) -> None:
     path = write("a.yaml", MONITOR + "    quality: {zzz: 1}\n")
     assert only(problems(path)) == (
         "a.yaml:7:15: unknown key 'zzz'; allowed keys: missing_share, out_of_range_share, "
-        "new_category_share, type_mismatch_share, min_rows, max_staleness, volume"
+        "new_category_share, type_mismatch_share, min_rows, max_staleness, volume, columns, "
+        "conditions, duplicates, schema, sql, samples"
     )
 
 

@@ -54,12 +54,23 @@ def test_chisquare_with_one_category_is_no_drift() -> None:
 
 
 def test_chisquare_other_bucket_is_one_cell() -> None:
-    """Categories beyond top_k are compared through one `other` cell on each side."""
+    """Categories beyond top_k are compared through one `other` cell on each side; a current
+    category the reference does not name, when the reference dropped some, may be one of those
+    and joins the current `other`."""
     ref = _column({"a": 50, "b": 30, "c": 20}, top_k=1)
     cur = _column({"a": 40, "b": 10, "d": 50}, top_k=2)  # keeps d and a; b goes to other
     result = ChiSquare().score(ref, cur)
-    expected = sps.chi2_contingency(np.array([[50, 0, 50], [40, 50, 10]]), correction=False)
+    expected = sps.chi2_contingency(np.array([[50, 50], [40, 60]]), correction=False)
     assert result.statistic == pytest.approx(expected.statistic, rel=1e-12)
+
+
+def test_a_column_of_ids_does_not_differ_from_itself() -> None:
+    """Unique values beyond top_k on both sides: the same data gives no difference at all."""
+    values = {f"id{i:05d}": 1 for i in range(5_000)}
+    ref = _column(values, top_k=100)
+    cur = _column(values, top_k=100)
+    result = ChiSquare().score(ref, cur)
+    assert result.statistic == pytest.approx(0.0, abs=1e-12) and result.p_value == 1.0
 
 
 def test_total_variation_distance() -> None:
@@ -137,15 +148,23 @@ def test_fisher_equals_scipy(ref: tuple[int, int], cur: tuple[int, int]) -> None
         assert result.statistic == pytest.approx(expected.statistic, rel=1e-12)
 
 
-def test_sparse_cells_are_pooled_before_chi_square() -> None:
-    """Cells expected below 5 on a side are pooled; the result is scipy's on the pooled table."""
+def test_sparse_cells_are_pooled_for_the_p_value_and_one_sided_ones_tested_apart() -> None:
+    """The statistic is scipy's on the whole table; the p-value combines the pooled table's
+    chi-square and the exact test of the one-sided sparse cells (weighted Bonferroni)."""
     ref = {"a": 500, "b": 400, "r1": 2, "r2": 1, "r3": 3}
     cur = {"a": 480, "b": 410, "r1": 0, "r2": 3, "r4": 2}
     result = ChiSquare().score(_column(ref), _column(cur))
-    pooled = np.array([[500, 400, 6], [480, 410, 5]])
-    expected = sps.chi2_contingency(pooled, correction=False)
-    assert result.statistic == pytest.approx(expected.statistic, rel=1e-12)
-    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-12)
+    whole = np.array([[500, 400, 2, 1, 3, 0], [480, 410, 0, 3, 0, 2]])
+    assert result.statistic == pytest.approx(
+        sps.chi2_contingency(whole, correction=False).statistic, rel=1e-12)
+    pooled = sps.chi2_contingency(np.array([[500, 400, 6], [480, 410, 5]]), correction=False)
+    n_ref, n_cur = 906, 895
+    alone = [sps.hypergeom.pmf(2, n_ref + n_cur, n_ref, 2),  # r1: both values in the reference
+             sps.hypergeom.pmf(3, n_ref + n_cur, n_ref, 3),  # r3
+             sps.hypergeom.pmf(2, n_ref + n_cur, n_cur, 2)]  # r4: both in the current data
+    one_sided = min(1.0, 2 * 4 * min(alone))  # four sparse cells: r1 to r4
+    assert result.p_value == pytest.approx(min(1.0, pooled.pvalue / 0.9, one_sided / 0.1),
+                                           rel=1e-9)
 
 
 def test_a_pooled_cell_still_sparse_joins_the_smallest_cell() -> None:

@@ -29,7 +29,7 @@ from monitor.errors import ProfileError
 from monitor.profiles import readers
 from monitor.profiles.readers import category_name
 
-__all__ = ["ChunkColumns", "is_missing", "render", "row_failures"]
+__all__ = ["ChunkColumns", "arrow_strings", "is_missing", "render", "row_failures"]
 
 
 def is_missing(series: pd.Series, extra_values: Sequence[float | str | bool] = (),
@@ -59,6 +59,11 @@ def is_missing(series: pd.Series, extra_values: Sequence[float | str | bool] = (
     elif ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype):
         if numbers:
             hit = np.isin(series.to_numpy(dtype=np.float64, na_value=np.nan), numbers)
+    elif (strings := arrow_strings(series)) is not None:  # text held in Arrow: no objects
+        if texts:
+            hit = _arrow_isin(strings, texts)
+        if numbers and kind == "numeric":
+            hit |= np.isin(readers.read_numbers(series)[0], numbers)
     elif ptypes.is_string_dtype(dtype) or ptypes.is_object_dtype(dtype):
         objects = series.astype(object)
         if texts:  # a hash lookup: text equals text only
@@ -77,6 +82,39 @@ def is_missing(series: pd.Series, extra_values: Sequence[float | str | bool] = (
     elif texts:
         hit = series.astype(str).isin(texts).to_numpy(dtype=bool)
     return absent | hit
+
+
+def arrow_strings(series: pd.Series) -> pa.Array | None:
+    """The column's text as the Arrow array pandas holds it in (no copy), else None."""
+    dtype = series.dtype
+    if ptypes.is_object_dtype(dtype) or not ptypes.is_string_dtype(dtype):
+        return None
+    if not hasattr(series.array, "__arrow_array__"):
+        return None
+    array = pa.array(series.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    return array
+
+
+def _lengths(series: pd.Series) -> np.ndarray:
+    """Characters per value (NaN where missing): by Arrow for text it holds."""
+    strings = arrow_strings(series)
+    if strings is None:
+        return readers.read_lengths(series)[0]
+    counted = pc.cast(pc.utf8_length(strings), pa.float64()).fill_null(np.nan)
+    lengths: np.ndarray = np.asarray(counted.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return lengths
+
+
+def _arrow_isin(strings: pa.Array, texts: Sequence[str]) -> np.ndarray:
+    """Where the Arrow text is one of ``texts`` (never where it is null)."""
+    found = pc.is_in(strings, value_set=pa.array(list(texts), type=strings.type))
+    flags: np.ndarray = np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False),
+                                   dtype=bool)
+    return flags
 
 
 def render(value: object) -> str:
@@ -154,7 +192,7 @@ class ChunkColumns:
 
     def lengths(self, name: str) -> np.ndarray:
         """Characters of each value's text: NaN where missing."""
-        return self._read(name, "lengths", lambda s: readers.read_lengths(s)[0])
+        return self._read(name, "lengths", _lengths)
 
     def texts(self, name: str) -> np.ndarray:
         """Each value's text (``str(value)``) as an object array: None where missing."""
@@ -179,7 +217,7 @@ class ChunkColumns:
                 and hasattr(series.array, "__arrow_array__")
                 and _re2_reads_alike(regex.pattern)):
             array = pa.array(series.array)
-            if not pc.any(pc.match_substring(array, "\n")).as_py():
+            if "$" not in regex.pattern or not pc.any(pc.match_substring(array, "\n")).as_py():
                 matched = pc.match_substring_regex(array, regex.pattern).fill_null(False)
                 searched: np.ndarray = np.asarray(matched.to_numpy(zero_copy_only=False),
                                                   dtype=bool) & present
@@ -276,6 +314,9 @@ def _allowed(check: ColumnCheck, columns: ChunkColumns, kind: str) -> np.ndarray
         if words:  # text allowed in a column of numbers, such as "unknown"
             found |= pd.Series(columns.texts(name), dtype=object).isin(words).to_numpy(dtype=bool)
         return found
+    strings = arrow_strings(columns.series(name))
+    if strings is not None:
+        return _arrow_isin(strings, texts)
     return np.asarray(pd.Series(columns.texts(name), dtype=object).isin(texts), dtype=bool)
 
 

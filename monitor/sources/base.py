@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +22,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from monitor import plugins
+from monitor.checks import CheckPlan, QualityResult, SqlCheck
+from monitor.errors import SourceError
 from monitor.profiles import (
     DEFAULT_JOINT_SAMPLE_SIZE,
     DEFAULT_SAMPLE_SIZE,
@@ -110,6 +112,18 @@ class Source(ABC):
         runner then reads the rows and profiles them itself.
         """
         return None
+
+    def check_window(
+        self, start: datetime, end: datetime, plan: CheckPlan, kinds: Mapping[str, str]
+    ) -> list[QualityResult] | None:
+        """The checks of ``[start, end)`` computed in place, or None (the default): the runner
+        then reads the rows and checks them itself."""
+        return None
+
+    def sql_check(self, check: SqlCheck, start: datetime, end: datetime) -> QualityResult:
+        """Run one ``sql:`` check for the window; only SQL sources can."""
+        raise SourceError(f"sql check '{check.name}': sql checks need a SQL source, "
+                          f"not {self.describe()}")
 
     def newest(self, now: datetime, within: timedelta) -> datetime | None:
         """The latest row timestamp at or before ``now`` (looking back at least ``within``).

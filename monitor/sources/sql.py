@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, overload
@@ -28,11 +28,15 @@ from pydantic import Field, model_validator
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DataError, NoSuchTableError, SQLAlchemyError
 
+from monitor.checks import CheckPlan, QualityResult, SqlCheck
 from monitor.errors import MonitorError, SourceError
 from monitor.profiles import Profile
 from monitor.sources import engines
 from monitor.sources.base import ProfileRequest, Source, SourceConfig
 from monitor.sources.pushdown import profile_table
+from monitor.sources.pushdown.checks import check_table
+from monitor.sources.pushdown.dialect import CHECK_DIALECTS
+from monitor.sources.pushdown.sqlcheck import run_sql_check
 from monitor.sources.timestamps import filter_window, require_times
 
 __all__ = ["PUSHDOWN_DIALECTS", "SqlSource", "safe_url"]
@@ -140,6 +144,33 @@ class SqlSource(Source):
                 return None
         self.counter.add(rows=profile.rows)
         return profile
+
+    def check_window(
+        self, start: datetime, end: datetime, plan: CheckPlan, kinds: Mapping[str, str]
+    ) -> list[QualityResult] | None:
+        """The window's checks computed by the database (table sources), or None (not a table,
+        push-down off, unknown dialect); ``plan.sql`` runs through ``sql_check``."""
+        if self.config.table is None or not self.config.profile_in_database:
+            return None
+        if _backend(self.config.url) not in CHECK_DIALECTS:
+            return None
+        with self._connection(snapshot=True) as conn:
+            table, column = self._table_and_column(conn)
+            try:
+                return check_table(conn, table, column, _bind_time(conn, start),
+                                   _bind_time(conn, end), plan, kinds,
+                                   chunk_size=self.config.chunk_size)
+            except DataError as exc:  # a value SQL cannot take (a NUMERIC beyond a double)
+                log.warning("%s: cannot check in the database (%s); reading the rows",
+                            self.describe(), _reason(exc))
+                return None
+
+    def sql_check(self, check: SqlCheck, start: datetime, end: datetime, *,
+                  samples: bool = True) -> QualityResult:
+        """Run one named ``sql:`` query with :start/:end bound to the window."""
+        with self._connection(snapshot=True) as conn:
+            return run_sql_check(conn, check, _bind_time(conn, start), _bind_time(conn, end),
+                                 samples=samples)
 
     def newest(self, now: datetime, within: timedelta) -> datetime | None:
         """The latest timestamp at or before ``now``: an indexed ``max`` for a table."""

@@ -135,7 +135,7 @@ def results_of_runs(
                 query = query.where(ResultRow.check.in_(sorted(checks)))
             if skip:
                 query = query.where(ResultRow.check.not_in(sorted(skip)))
-            found += [ResultRecord(**row._mapping) for row in session.execute(query)]
+            found += [ResultRow.record_of(dict(row._mapping)) for row in session.execute(query)]
     return found
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -252,9 +253,13 @@ class ResultRow(Base):
 
     def to_record(self) -> ResultRecord:
         """Return the result as a record."""
-        values = {f.name: getattr(self, f.name) for f in fields(ResultRecord)}
-        values["samples"] = tuple(json.loads(self.samples)) if self.samples else ()
-        return ResultRecord(**values)
+        return self.record_of({f.name: getattr(self, f.name) for f in fields(ResultRecord)})
+
+    @staticmethod
+    def record_of(values: Mapping[str, Any]) -> ResultRecord:
+        """A record from the row's columns (an ORM object's, or a plain row's mapping)."""
+        samples = values["samples"]
+        return ResultRecord(**{**values, "samples": tuple(json.loads(samples)) if samples else ()})
 
 
 class RunReportRow(Base):

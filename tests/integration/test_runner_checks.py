@@ -19,6 +19,7 @@ from monitor.daemon.runner import Runner
 from monitor.profiles import build_profile
 from monitor.rules.loader import load_rules
 from monitor.store import open_store
+from monitor.store.history import results_of_runs
 from monitor.windows import Window
 
 pytestmark = pytest.mark.integration
@@ -145,6 +146,10 @@ def test_pushed_and_pulled_runs_store_the_same_exact_checks(setup):
         assert not rows["paid_within_amount"].passed
         assert rows["paid_within_amount"].check == "condition"
         assert rows["state.missing"].passed  # 3 of 600 within 10 %
+        # the console's plain-row read gives the same records as the store's
+        plain = {(r.name or f"{r.column}.{r.check}"): r
+                 for r in results_of_runs(store, [outcome.run_id])}
+        assert {k: plain[k] for k in rows} == rows
     pushed, pulled = stored["pushed"], stored["pulled"]
     assert set(pushed) == set(pulled)
     for key in pushed:

@@ -90,8 +90,9 @@ def expected_rows(previous: Sequence[int], options: VolumeOptions) -> float | No
 def check_volume(rows: int, expected: float | None, options: VolumeOptions) -> QualityResult | None:
     """The ``volume_ratio`` check, or None while nothing is expected yet.
 
-    >>> check_volume(40, 100.0, VolumeOptions())
-    QualityResult(check='volume_ratio', column=None, value=0.4, threshold=0.5, passed=False)
+    >>> found = check_volume(40, 100.0, VolumeOptions())
+    >>> found.check, found.value, found.threshold, found.passed
+    ('volume_ratio', 0.4, 0.5, False)
     """
     if expected is None:
         return None
@@ -118,8 +119,9 @@ def check_staleness(now: datetime, newest: datetime | None, limit: timedelta) ->
 def check_late_rows(counted_now: int | None, counted_then: int | None) -> QualityResult | None:
     """The ``late_rows`` check of the previous window, or None when it cannot be known.
 
-    >>> check_late_rows(105, 100)
-    QualityResult(check='late_rows', column=None, value=5.0, threshold=0.0, passed=False)
+    >>> found = check_late_rows(105, 100)
+    >>> found.check, found.value, found.threshold, found.passed
+    ('late_rows', 5.0, 0.0, False)
     """
     if counted_now is None or counted_then is None:
         return None

@@ -217,7 +217,7 @@ class ChunkColumns:
                 and hasattr(series.array, "__arrow_array__")
                 and _re2_reads_alike(regex.pattern)):
             array = pa.array(series.array)
-            if "$" not in regex.pattern or not pc.any(pc.match_substring(array, "\n")).as_py():
+            if "$" not in regex.pattern or not pc.any(pc.ends_with(array, "\n")).as_py():
                 matched = pc.match_substring_regex(array, regex.pattern).fill_null(False)
                 searched: np.ndarray = np.asarray(matched.to_numpy(zero_copy_only=False),
                                                   dtype=bool) & present
@@ -332,8 +332,8 @@ def _search(regex: re.Pattern[str], texts: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=256)
 def _re2_reads_alike(pattern: str) -> bool:
     """Whether RE2 (pyarrow's regular expressions, ten times faster than ``re``) compiles the
-    pattern and gives it Python's meaning on text without a newline (before which Python's
-    ``$`` also matches): no class that is Unicode in Python and ASCII in RE2 (``\\d``,
+    pattern and gives it Python's meaning on text that does not end with a newline (before
+    which Python's ``$`` also matches): no class that is Unicode in Python and ASCII in RE2 (``\\d``,
     ``\\w``, ``\\s``, ``\\b``)."""
     if _UNICODE_CLASSES.search(pattern):
         return False

@@ -149,7 +149,9 @@ def test_a_click_on_a_chart_point_opens_its_run(site: Site, browser: Any):
     page.click("a.monitor-link")
     page.wait_for_url("**/monitors/credit-scoring")
     points = drawn(page, "#drift-share .chart-point")
-    assert points >= 24  # the backfilled day, each window a point
+    # the backfilled day, each window a point (one fewer when the hour turned since the
+    # backfill: the page's default 24 hours then start after the first window)
+    assert points >= 23
     assert drawn(page, ".chart-cell") >= 8 * 20  # the heat-map: columns × windows
     page.screenshot(path=str(site.shots / "monitor.png"), full_page=True)
     only_local(watched, site)

@@ -265,6 +265,16 @@ def verdicts_from_results(results: Iterable[QualityResult]) -> dict[str, Verdict
                            r.value if r.check in STATISTIC_KINDS else None) for r in results}
 
 
+def reference_kinds(parquet_path: Path) -> dict[str, str]:
+    """Each column's kind as a monitor's reference profile gives it (inside the clock: a
+    profile of the first 20,000 rows, as a reference of the same data would read them)."""
+    from monitor.profiles import build_profile
+
+    head = pq.ParquetFile(parquet_path).iter_batches(batch_size=20_000)
+    profile = build_profile([next(head).to_pandas()])
+    return {name: column.kind for name, column in profile.columns.items()}
+
+
 def run_monitor_local(parquet_path: Path, checks_path: Path) -> dict[str, Verdict]:
     """The monitor's checks on the Parquet file, in this process: the file source's chunks
     through the engine ``monitor compare --checks`` and a file monitor run."""
@@ -273,14 +283,14 @@ def run_monitor_local(parquet_path: Path, checks_path: Path) -> dict[str, Verdic
     from monitor.sources.files import FileSource
 
     plan = load_checks(checks_path, os.environ, known=("logged_at",))
-    checks = CheckAccumulator(plan, {})
+    checks = CheckAccumulator(plan, reference_kinds(parquet_path))
     for chunk in FileSource(FileSource.Config(type="file", path=str(parquet_path))).read():
         checks.update(chunk)
     return verdicts_from_results(checks.results())
 
 
-def run_monitor_pushdown(url: str, schema: str, table: str,
-                         checks_path: Path) -> dict[str, Verdict]:
+def run_monitor_pushdown(url: str, schema: str, table: str, checks_path: Path,
+                         parquet_path: Path) -> dict[str, Verdict]:
     """The monitor's checks pushed down into the PostgreSQL table, as a ``sql`` table source
     runs them for a window (here one that holds every row)."""
     from datetime import UTC, datetime
@@ -292,7 +302,8 @@ def run_monitor_pushdown(url: str, schema: str, table: str,
     source = SqlSource(SqlSource.Config(type="sql", url=url, table=f"{schema}.{table}",
                                         timestamp="logged_at", timeout=None))
     results = source.check_window(datetime(2000, 1, 1, tzinfo=UTC),
-                                  datetime(2100, 1, 1, tzinfo=UTC), plan, {})
+                                  datetime(2100, 1, 1, tzinfo=UTC), plan,
+                                  reference_kinds(parquet_path))
     if results is None:
         raise SystemExit("the source did not push the checks down")
     return verdicts_from_results(results)
@@ -430,7 +441,8 @@ CONTENDERS: dict[str, tuple[str, str, Runner]] = {
     "monitor-local": ("monitor, Parquet in process", "monitor.api",
                       lambda a: run_monitor_local(a.parquet, a.checks)),
     "monitor-pushdown": ("monitor, PostgreSQL push-down", "monitor.api",
-                         lambda a: run_monitor_pushdown(a.url, SCHEMA, TABLE, a.checks)),
+                         lambda a: run_monitor_pushdown(a.url, SCHEMA, TABLE, a.checks,
+                                                        a.parquet)),
     "gx-pandas": ("GX 1.x pandas, Parquet", "great_expectations",
                   lambda a: run_gx_pandas(a.parquet, a.checks)),
     "gx-sql": ("GX 1.x SQL, PostgreSQL", "great_expectations",

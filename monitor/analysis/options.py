@@ -12,6 +12,7 @@ from monitor.analysis.freshness import VolumeOptions
 from monitor.analysis.quality import QualityOptions
 from monitor.errors import ProfileError
 from monitor.profiles import Profile
+from monitor.rules.checks import QualitySpec
 from monitor.rules.schema import MonitorSpec
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "column_kinds",
     "drift_options",
     "profile_exclusions",
+    "quality_limits",
     "quality_options",
     "volume_options",
 ]
@@ -52,7 +54,11 @@ def column_kinds(spec: MonitorSpec) -> dict[str, str]:
 
 def quality_options(spec: MonitorSpec) -> QualityOptions:
     """The ``quality:`` block as QualityOptions."""
-    quality = spec.quality
+    return quality_limits(spec.quality)
+
+
+def quality_limits(quality: QualitySpec) -> QualityOptions:
+    """The whole-window limits of a ``quality:`` block (a monitor's or a checks file's)."""
 
     def limit(name: str) -> float | None:
         value = getattr(quality, name)

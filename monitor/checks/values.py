@@ -333,8 +333,8 @@ def _search(regex: re.Pattern[str], texts: np.ndarray) -> np.ndarray:
 def _re2_reads_alike(pattern: str) -> bool:
     """Whether RE2 (pyarrow's regular expressions, ten times faster than ``re``) compiles the
     pattern and gives it Python's meaning on text that does not end with a newline (before
-    which Python's ``$`` also matches): no class that is Unicode in Python and ASCII in RE2 (``\\d``,
-    ``\\w``, ``\\s``, ``\\b``)."""
+    which Python's ``$`` also matches): no class that is Unicode in Python and ASCII in RE2
+    (``\\d``, ``\\w``, ``\\s``, ``\\b``)."""
     if _UNICODE_CLASSES.search(pattern):
         return False
     try:

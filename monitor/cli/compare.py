@@ -44,7 +44,7 @@ from monitor.sources.timestamps import to_utc
 from monitor.times import format_time
 
 if TYPE_CHECKING:
-    from monitor.analysis import Comparison
+    from monitor.analysis import Comparison, QualityOptions
     from monitor.checks import QualityResult
 
 __all__ = ["cmd_compare", "flag_roles", "named_columns", "require_columns"]
@@ -78,11 +78,12 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     try:
         options = DriftOptions(method=args.method, threshold=args.threshold,
                                correction=args.correction, prediction=roles.prediction)
-        comparison = compare(reference, current, options, QualityOptions())
+        limits = checks.limits() if checks is not None else QualityOptions()
+        comparison = compare(reference, current, options, limits)
         if checks is not None:
             comparison = replace(comparison, quality=comparison.quality + checks.results())
         segments = {key: part.comparison for key, part in
-                    compare_segments(reference, current, options, QualityOptions()).items()}
+                    compare_segments(reference, current, options, limits).items()}
     except ValueError as exc:
         raise MonitorError(str(exc)) from exc
     times = _times_line(roles.timestamp, reference_times, current_times)
@@ -233,11 +234,11 @@ class _Checks:
 
     def __init__(self, path: str, reference: Profile, roles: Roles) -> None:
         from monitor.checks.local import CheckAccumulator
-        from monitor.rules.checkfile import load_checks
+        from monitor.rules.checkfile import load_quality
 
         self.path = path
         self.known = (roles.timestamp,) if roles.timestamp else ()
-        self.plan = load_checks(path, os.environ, known=self.known)
+        self.spec, self.plan = load_quality(path, os.environ, known=self.known)
         kinds = {name: column.kind for name, column in reference.columns.items()}
         self.accumulator = CheckAccumulator(self.plan, kinds)
         self.seen = False
@@ -255,6 +256,12 @@ class _Checks:
     def results(self) -> tuple[QualityResult, ...]:
         """The checks' results over every chunk seen."""
         return tuple(self.accumulator.results())
+
+    def limits(self) -> QualityOptions:
+        """The file's whole-window limits (``missing_share``, ``min_rows``...)."""
+        from monitor.analysis.options import quality_limits
+
+        return quality_limits(self.spec)
 
 
 class _Tap:

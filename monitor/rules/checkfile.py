@@ -22,7 +22,7 @@ from monitor.rules.fields import Strict
 from monitor.rules.plans import check_plan
 from monitor.rules.validation import Loc, Problem, problems_of
 
-__all__ = ["load_checks"]
+__all__ = ["load_checks", "load_quality", "unknown_columns"]
 
 _EMPTY = "empty checks file: write a 'quality:' block with 'columns:', 'conditions:' or "\
          "'duplicates:'"
@@ -39,7 +39,20 @@ def load_checks(
     columns: Collection[str] | None = None,
     known: tuple[str, ...] = (),
 ) -> CheckPlan:
-    """The checks of the file at ``path``.
+    """The checks of the file at ``path`` (``load_quality``'s plan)."""
+    return load_quality(path, env, columns=columns, known=known)[1]
+
+
+def load_quality(
+    path: str | os.PathLike[str], env: Mapping[str, str], *,
+    columns: Collection[str] | None = None,
+    known: tuple[str, ...] = (),
+) -> tuple[QualitySpec, CheckPlan]:
+    """The ``quality:`` block of the file at ``path``, and the plan of its checks.
+
+    Its whole-window limits (``missing_share``, ``min_rows``...) apply as in a
+    monitor; ``volume``, ``max_staleness`` and ``sql`` need a monitor's
+    windows or source and are refused.
 
     Args:
         columns: the data's columns; each column a check reads must be one.
@@ -63,11 +76,16 @@ def load_checks(
         if spec.sql:
             problems.append(Problem(("quality", "sql"), "sql checks run against a monitor's "
                                     "SQL source, not in 'monitor compare'", at_key=True))
+        for key in ("volume", "max_staleness"):
+            if getattr(spec, key) is not None:
+                problems.append(Problem(("quality", key), f"{key} judges a monitor's windows "
+                                        "as they arrive, not a comparison of two files",
+                                        at_key=True))
         if columns is not None:
             problems += unknown_columns(spec, columns)
     if problems:
         raise RulesInvalid([document.error(p) for p in problems])
-    return check_plan(spec, known=known)
+    return spec, check_plan(spec, known=known)
 
 
 def unknown_columns(spec: QualitySpec, columns: Collection[str]) -> list[Problem]:

@@ -164,6 +164,24 @@ def test_a_bad_checks_file_is_located_and_exits_2(files: Path, capsys: pytest.Ca
     assert f"bad.yaml{words}" in err, err
 
 
+def test_the_whole_window_limits_of_a_checks_file_apply(files: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    (files / "limits.yaml").write_text("quality:\n  missing_share: {max: 0.0005}\n"
+                                       "  min_rows: 5000\n")
+    status, out, _ = run(capsys, "compare", "ref.csv", "cur.csv", "--checks", "limits.yaml",
+                         "--format", "json")
+    found = {(q["check"], q["column"]): q for q in json.loads(out)["quality"]}
+    assert status == 1
+    assert found[("missing_share", "age")]["value"] == pytest.approx(3 / 3_000)
+    assert not found[("missing_share", "age")]["passed"]
+    assert found[("missing_share", "state")]["passed"]
+    assert found[("min_rows", None)] | {"passed": False} == found[("min_rows", None)]
+    (files / "window.yaml").write_text("quality:\n  max_staleness: 1h\n")
+    status, _, err = run(capsys, "compare", "ref.csv", "cur.csv", "--checks", "window.yaml")
+    assert status == 2 and "window.yaml:2:3: max_staleness judges a monitor's windows" in err
+
+
 def test_a_missing_checks_file_is_named(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "compare", "ref.csv", "cur.csv", "--checks", "nope.yaml")
     assert status == 2 and "nope.yaml" in err

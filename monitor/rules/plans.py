@@ -24,6 +24,8 @@ def check_plan(quality: QualitySpec, *, known: tuple[str, ...] = ()) -> CheckPla
     allowed ones."""
     checks = [c for name, spec in quality.columns.items() for c in _column_checks(name, spec)]
     schema = quality.schema_
+    if schema is not None:
+        checks += [ColumnCheck("type", name, kind_of=kind) for name, kind in schema.kinds.items()]
     return CheckPlan(
         columns=tuple(checks),
         conditions=tuple(

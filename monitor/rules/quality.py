@@ -258,11 +258,24 @@ class DuplicatesSpec(RowLimit):
 
 
 class SchemaSpec(Strict):
-    """Columns that must be present, and whether columns beyond those named may be."""
+    """Columns that must be present, whether columns beyond those named may be, and the
+    kind each named one must read as (a ``type`` check of that column)."""
 
     required: list[str] = []
     optional: list[str] = []
     allow_extra: bool = True
+    kinds: dict[str, str] = Field(
+        default={}, description="Column -> kind its values must read as (numeric, "
+        "categorical, boolean, datetime, text).")
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: dict[str, str]) -> dict[str, str]:
+        for name, kind in kinds.items():
+            if kind not in KINDS:
+                raise ValueError(f"unknown kind '{kind[:_SHOWN]}' for column '{name[:_SHOWN]}'"
+                                 f"; kinds: {', '.join(sorted(KINDS))}")
+        return kinds
 
 
 class SqlSpec(RowLimit):

@@ -127,6 +127,18 @@ def test_sql_checks_and_empty_files_are_refused_in_a_checks_file(tmp_path: Path)
     assert "empty checks file" in message
 
 
+def test_schema_kinds_are_type_checks(tmp_path: Path) -> None:
+    plan = load_checks(write(tmp_path, """\
+        quality:
+          schema: {required: [a], allow_extra: false, kinds: {a: numeric, b: datetime}}
+        """), {}, known=("ts",))
+    assert plan.schema is not None and plan.schema.optional == ("ts",)
+    assert [(c.kind, c.column, c.kind_of) for c in plan.columns] == [
+        ("type", "a", "numeric"), ("type", "b", "datetime")]
+    (message,) = errors(write(tmp_path, "quality:\n  schema: {kinds: {a: number}}\n"))
+    assert "unknown kind 'number' for column 'a'" in message
+
+
 def test_repeated_condition_names_are_refused(tmp_path: Path) -> None:
     (message,) = errors(write(tmp_path, """\
         quality:

@@ -38,6 +38,7 @@ from monitor.checks.plan import (
     QualityResult,
     Tolerance,
 )
+from monitor.checks.results import row_result, schema_results
 from monitor.checks.rows import condition_columns, failing_mask
 from monitor.checks.values import ChunkColumns, render, row_failures
 from monitor.errors import ProfileError
@@ -94,7 +95,7 @@ class CheckAccumulator:
         out = [state.result(seen) for state in [*self._columns, *self._conditions,
                                                 *self._duplicates]]
         if self._plan.schema is not None and self._chunks:
-            out.extend(_schema_results(self._plan, self._seen))
+            out.extend(schema_results(self._plan, self._seen))
         return out
 
 
@@ -131,10 +132,7 @@ class _Samples:
 
 def _row_result(kind: str, column: str | None, failing: int, considered: int,
                 tolerance: Tolerance, samples: _Samples, name: str | None = None) -> QualityResult:
-    return QualityResult(
-        check=kind, column=column, value=failing / considered if considered else 0.0,
-        threshold=tolerance.limit, passed=tolerance.allows(failing, considered),
-        failing_rows=failing, samples=samples.result(), name=name, unit=tolerance.unit)
+    return row_result(kind, column, failing, considered, tolerance, samples.result(), name)
 
 
 def _absent(check: ColumnCheck) -> QualityResult:
@@ -334,18 +332,3 @@ def _nulled(columns: ChunkColumns, name: str) -> pd.Series:
     series = columns.series(name)
     missing = columns.missing(name)
     return series.astype(object).where(~missing, None) if missing.any() else series
-
-
-def _schema_results(plan: CheckPlan, seen: Mapping[str, None]) -> list[QualityResult]:
-    schema = plan.schema
-    assert schema is not None
-    out = [QualityResult(check="schema", column=name, value=1.0, threshold=None, passed=False,
-                         note="required column is missing")
-           for name in schema.required if name not in seen]
-    if not schema.allow_extra:
-        known = {*schema.required, *schema.optional}
-        out += [QualityResult(check="schema", column=name, value=1.0, threshold=None,
-                              passed=False, note="column not allowed")
-                for name in seen if name not in known]
-    return out or [QualityResult(check="schema", column=None, value=0.0, threshold=0.0,
-                                 passed=True)]

@@ -44,6 +44,7 @@ from monitor.checks.plan import (
     DuplicateCheck,
     QualityResult,
 )
+from monitor.checks.results import schema_results
 from monitor.checks.rows import condition_columns
 from monitor.sources.pushdown import measures, regex
 from monitor.sources.pushdown.conditions import failing_condition
@@ -93,7 +94,7 @@ def check_table(
                 result = replace(result, note=f"computed locally: {part.reason}")
             results.append(result)
     if plan.schema is not None:
-        results += measures.schema_results(plan, [str(c.name) for c in table.columns])
+        results += schema_results(plan, [str(c.name) for c in table.columns])
     return results
 
 

@@ -23,19 +23,19 @@ import sqlalchemy as sa
 
 from monitor.checks.plan import (
     MAX_SAMPLES,
-    CheckPlan,
     ColumnCheck,
     DuplicateCheck,
     QualityResult,
     Tolerance,
 )
+from monitor.checks.results import row_result
 from monitor.checks.values import render
 from monitor.sources.pushdown import dialect as sql
 from monitor.sources.pushdown.dialect import Unpushable
 from monitor.sources.pushdown.predicates import ColumnSql, value_key
 
 __all__ = ["FREQUENT", "Aggregates", "DuplicatePart", "Part", "RowPart", "UniquePart", "Window",
-           "count_of", "prefetch_samples", "row_result", "schema_results", "statistic_part"]
+           "count_of", "prefetch_samples", "statistic_part"]
 
 _INF = float("inf")
 _SCAN = 100  # failing rows read for samples, at most, per check
@@ -309,32 +309,6 @@ def statistic_part(aggregates: Aggregates, check: ColumnCheck, col: ColumnSql) -
     if check.kind == "quantile" and sql.percentile_kind(col.dialect) is None:
         raise Unpushable(f"{col.dialect.name} has no percentile function")
     return _StatisticPart(aggregates, check, col)
-
-
-def row_result(check: str, column: str | None, failing: int, considered: int,
-               tolerance: Tolerance, samples: tuple[str, ...] = (),
-               name: str | None = None) -> QualityResult:
-    """A row check's result, as the local engine makes it."""
-    return QualityResult(
-        check=check, column=column, value=failing / considered if considered else 0.0,
-        threshold=tolerance.limit, passed=tolerance.allows(failing, considered),
-        failing_rows=failing, samples=samples, name=name, unit=tolerance.unit)
-
-
-def schema_results(plan: CheckPlan, seen: Sequence[str]) -> list[QualityResult]:
-    """The schema check over the table's columns, as the local engine reports it."""
-    schema = plan.schema
-    assert schema is not None
-    out = [QualityResult(check="schema", column=name, value=1.0, threshold=None, passed=False,
-                         note="required column is missing")
-           for name in schema.required if name not in seen]
-    if not schema.allow_extra:
-        known = {*schema.required, *schema.optional}
-        out += [QualityResult(check="schema", column=name, value=1.0, threshold=None,
-                              passed=False, note="column not allowed")
-                for name in seen if name not in known]
-    return out or [QualityResult(check="schema", column=None, value=0.0, threshold=0.0,
-                                 passed=True)]
 
 
 def count_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:

@@ -265,14 +265,15 @@ def verdicts_from_results(results: Iterable[QualityResult]) -> dict[str, Verdict
                            r.value if r.check in STATISTIC_KINDS else None) for r in results}
 
 
-def reference_kinds(parquet_path: Path) -> dict[str, str]:
+def kinds_as_referenced(parquet_path: Path) -> dict[str, str]:
     """Each column's kind as a monitor's reference profile gives it (inside the clock: a
     profile of the first 20,000 rows, as a reference of the same data would read them)."""
+    from monitor.analysis.window import reference_kinds
     from monitor.profiles import build_profile
 
     head = pq.ParquetFile(parquet_path).iter_batches(batch_size=20_000)
     profile = build_profile([next(head).to_pandas()])
-    return {name: column.kind for name, column in profile.columns.items()}
+    return reference_kinds(profile)
 
 
 def run_monitor_local(parquet_path: Path, checks_path: Path) -> dict[str, Verdict]:
@@ -283,7 +284,7 @@ def run_monitor_local(parquet_path: Path, checks_path: Path) -> dict[str, Verdic
     from monitor.sources.files import FileSource
 
     plan = load_checks(checks_path, os.environ, known=("logged_at",))
-    checks = CheckAccumulator(plan, reference_kinds(parquet_path))
+    checks = CheckAccumulator(plan, kinds_as_referenced(parquet_path))
     for chunk in FileSource(FileSource.Config(type="file", path=str(parquet_path))).read():
         checks.update(chunk)
     return verdicts_from_results(checks.results())
@@ -303,7 +304,7 @@ def run_monitor_pushdown(url: str, schema: str, table: str, checks_path: Path,
                                         timestamp="logged_at", timeout=None))
     results = source.check_window(datetime(2000, 1, 1, tzinfo=UTC),
                                   datetime(2100, 1, 1, tzinfo=UTC), plan,
-                                  reference_kinds(parquet_path))
+                                  kinds_as_referenced(parquet_path))
     if results is None:
         raise SystemExit("the source did not push the checks down")
     return verdicts_from_results(results)

@@ -29,6 +29,7 @@ from monitor.analysis import (
     QualityResult,
     report_document,
 )
+from monitor.analysis.window import reference_kinds
 from monitor.api.inputs import chunks, is_profile_file, label
 from monitor.api.profiling import load_profile, profile_with_roles, roles_of
 from monitor.api.quality import Checks, plan_of
@@ -274,8 +275,7 @@ def _current(current: object, reference: Profile, roles: Roles, plan: CheckPlan 
         reference=reference, exclude=list(roles.unprofiled),
         prediction=roles.prediction, target=roles.target, task=roles.task,
         segments=roles.segments)
-    kinds = {name: column.kind for name, column in reference.columns.items()}
-    accumulator = CheckAccumulator(plan, kinds) if plan else None
+    accumulator = CheckAccumulator(plan, reference_kinds(reference)) if plan else None
     for chunk in chunks(current, "current"):
         builder.update(chunk)
         if accumulator is not None:

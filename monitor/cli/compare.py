@@ -233,14 +233,14 @@ class _Checks:
     """The ``--checks`` file's checks, run on the current data's chunks as they go by."""
 
     def __init__(self, path: str, reference: Profile, roles: Roles) -> None:
+        from monitor.analysis.window import reference_kinds
         from monitor.checks.local import CheckAccumulator
         from monitor.rules.checkfile import load_quality
 
         self.path = path
         self.known = (roles.timestamp,) if roles.timestamp else ()
         self.spec, self.plan = load_quality(path, os.environ, known=self.known)
-        kinds = {name: column.kind for name, column in reference.columns.items()}
-        self.accumulator = CheckAccumulator(self.plan, kinds)
+        self.accumulator = CheckAccumulator(self.plan, reference_kinds(reference))
         self.seen = False
 
     def update(self, chunk: pd.DataFrame) -> None:

@@ -123,6 +123,10 @@ class NewResult:
     """Up to ten failing values, as text."""
     note: str | None = None
     """How the check was computed or why it failed, in words."""
+    lower: float | None = None
+    """The lower end of an estimated metric's 95 % band."""
+    upper: float | None = None
+    """The upper end of an estimated metric's 95 % band."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -37,6 +37,7 @@ from monitor.analysis.window import (
     analyse_profile,
     compare_segments,
     with_read_checks,
+    with_verdicts,
 )
 
 __all__ = [
@@ -66,4 +67,5 @@ __all__ = [
     "results_of",
     "with_labels",
     "with_read_checks",
+    "with_verdicts",
 ]

@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.analysis.estimates import estimate_metrics, estimate_of
 from monitor.analysis.quality import QualityOptions, QualityResult, check_quality
 from monitor.errors import ProfileError
 from monitor.profiles import ColumnProfile, Profile
+from monitor.profiles.estimation import Estimate
 from monitor.rules.metric_names import quality_metrics
 from monitor.stats import (
     AUTO,
@@ -110,6 +112,8 @@ class DriftOptions:
     min_effect: float | None = None
     multivariate: tuple[str, ...] = ()
     prediction: str | None = None
+    estimates: tuple[str, ...] = ()
+    """The estimated metrics to report (empty: all the task's)."""
 
     def __post_init__(self) -> None:
         _check_method(self.method)
@@ -186,6 +190,7 @@ class Comparison:
     multivariate: tuple[MultivariateDrift, ...] = ()
     performance: Mapping[str, float] = field(default_factory=dict)
     prediction: str | None = None
+    estimated: Estimate | None = None
 
     @property
     def drifted_columns(self) -> tuple[ColumnDrift, ...]:
@@ -213,6 +218,7 @@ class Comparison:
                 for m in self.multivariate
             ],
             "performance": {k: _finite(v) for k, v in self.performance.items()} or None,
+            "estimated_performance": self.estimated.to_dict() if self.estimated else None,
         }
 
     def metrics(self) -> dict[str, float]:
@@ -234,6 +240,7 @@ class Comparison:
             if column.column == self.prediction:
                 out.update((f"prediction.{k}", v) for k, v in stats.items())
         out.update((f"performance.{k}", v) for k, v in self.performance.items())
+        out.update(estimate_metrics(self.estimated))
         out["quality.failed"] = out["failed_quality_checks"]
         out.update(quality_metrics(self.quality))
         for m in self.multivariate:
@@ -290,6 +297,7 @@ def compare(
         reference.rows, current.rows, columns, quality_results, share,
         dataset_drift(share, len(columns), drift.drift_share), current.extra_columns,
         _multivariate(reference, current, drift), performance, drift.prediction,
+        estimate_of(reference, current, drift.estimates),
     )
 
 

@@ -11,7 +11,7 @@ pairs while the labels stream past. Pure: the runner passes both streams in.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -19,12 +19,13 @@ import pandas as pd
 
 from monitor.analysis.window import Analysis
 from monitor.profiles import PerformanceSummary
+from monitor.profiles.estimation import Estimate, EstimationAccumulator, Estimator
 from monitor.profiles.performance import PerformanceAccumulator
 from monitor.rules.schema import MonitorSpec
 from monitor.stats import performance_metrics
 from monitor.windows import Window, align
 
-__all__ = ["join_labels", "labelled_window", "with_labels"]
+__all__ = ["join_labels", "labelled_estimate", "labelled_window", "matched_labels", "with_labels"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +59,40 @@ def join_labels(
     prediction in the window is ignored; an id labelled twice keeps its
     first label. None when no label matched (the task is then unknown).
     """
-    kept = [c[[id_column, prediction]] for c in predictions
-            if id_column in c.columns and prediction in c.columns]
-    pairs = (pd.concat(kept, ignore_index=True) if kept
-             else pd.DataFrame({id_column: [], prediction: []}))
-    pairs = pairs.drop_duplicates(id_column, keep="last")
-    index = pd.Index(pairs[id_column])
-    values = pairs[prediction].reset_index(drop=True)
-    seen = np.zeros(len(index), dtype=bool)
+    joined, unmatched = matched_labels(predictions, labels, id_column=id_column,
+                                       keep=(prediction,), target=target)
     accumulator = PerformanceAccumulator("prediction", "label", task,  # type: ignore[arg-type]
                                          rng=np.random.default_rng(seed))
+    accumulator.add(pd.DataFrame({"prediction": joined[prediction].to_numpy(),
+                                  "label": joined[_LABEL].to_numpy()}))
+    summary = accumulator.build()
+    if summary is None:
+        return None
+    return replace(summary, prediction=prediction, target=target,
+                   unlabelled=summary.unlabelled + unmatched)
+
+
+_LABEL = "\0label"
+
+
+def matched_labels(
+    predictions: Iterable[pd.DataFrame], labels: Iterable[pd.DataFrame], *, id_column: str,
+    keep: Sequence[str], target: str,
+) -> tuple[pd.DataFrame, int]:
+    """The predicted rows (``keep`` columns) that got a label, and how many did not.
+
+    The label is in column ``"\\0label"``; an id predicted twice keeps its
+    last row, an id labelled twice its first label.
+    """
+    wanted = [id_column, *dict.fromkeys(keep)]
+    kept = [c[[n for n in wanted if n in c.columns]] for c in predictions
+            if id_column in c.columns and keep[0] in c.columns]
+    rows = (pd.concat(kept, ignore_index=True) if kept
+            else pd.DataFrame({n: [] for n in wanted}))
+    rows = rows.drop_duplicates(id_column, keep="last").reset_index(drop=True)
+    index = pd.Index(rows[id_column])
+    label = np.full(len(index), None, dtype=object)
+    seen = np.zeros(len(index), dtype=bool)
     for chunk in labels:
         if id_column not in chunk.columns or target not in chunk.columns:
             continue
@@ -79,27 +104,50 @@ def join_labels(
         pick &= position >= 0
         pick[pick] = ~seen[position[pick]]
         seen[position[pick]] = True
-        accumulator.add(pd.DataFrame({"prediction": values.iloc[position[pick]].to_numpy(),
-                                      "label": chunk[target].to_numpy()[pick]}))
-    summary = accumulator.build()
-    if summary is None:
-        return None
-    unmatched = len(index) - int(np.count_nonzero(seen))
-    return replace(summary, prediction=prediction, target=target,
-                   unlabelled=summary.unlabelled + unmatched)
+        label[position[pick]] = chunk[target].to_numpy()[pick]
+    joined = rows[seen].assign(**{_LABEL: pd.Series(label[seen]).infer_objects().to_numpy()})
+    return joined.reset_index(drop=True), len(index) - int(np.count_nonzero(seen))
+
+
+def labelled_estimate(estimator: Estimator, joined: pd.DataFrame) -> Estimate:
+    """The estimate of the labelled rows, with their realized metrics beside it.
+
+    Both are measured on the same rows, so their difference is the
+    estimator's own error, not the share of rows labelled.
+    """
+    accumulator = EstimationAccumulator(estimator)
+    accumulator.update(joined.rename(columns={_LABEL: estimator.target}))
+    return accumulator.estimate()
 
 
 def with_labels(
     analysis: Analysis, spec: MonitorSpec, window: Window,
     predictions: Iterable[pd.DataFrame], labels: Iterable[pd.DataFrame],
+    estimator: Estimator | None = None,
 ) -> Analysis:
-    """The analysis with ``performance.*`` measured on ``window``'s predictions and later labels."""
+    """The analysis with ``performance.*`` measured on ``window``'s predictions and later labels.
+
+    With the reference's ``estimator``, also the estimate of the same labelled
+    rows (``Analysis.labelled_estimate``), whence ``estimation_error.*``.
+    """
     assert spec.labels is not None and spec.columns.prediction is not None
-    summary = join_labels(predictions, labels, id_column=spec.labels.id,
-                          prediction=spec.columns.prediction, target=spec.labels.target,
-                          task=spec.columns.task)
-    metrics = performance_metrics(summary) if summary is not None and summary.count else {}
+    keep = [spec.columns.prediction]
+    if estimator is not None:
+        keep += [*estimator.scores, *(estimator.encoding.features if estimator.encoding else ())]
+    joined, unmatched = matched_labels(predictions, labels, id_column=spec.labels.id,
+                                       keep=keep, target=spec.labels.target)
+    accumulator = PerformanceAccumulator("prediction", "label", spec.columns.task,
+                                         rng=np.random.default_rng(0))
+    accumulator.add(pd.DataFrame({"prediction": joined[keep[0]].to_numpy(),
+                                  "label": joined[_LABEL].to_numpy()}))
+    built = accumulator.build()
+    summary = None if built is None else replace(built, unlabelled=built.unlabelled + unmatched)
+    metrics: dict[str, float] = (performance_metrics(summary)
+                                 if summary is not None and summary.count else {})
+    estimate = (labelled_estimate(estimator, joined)
+                if estimator is not None and len(joined) else None)
     logger.info("model metrics of %s: %d labelled rows, %d without a label yet", window,
                 summary.count if summary else 0, summary.unlabelled if summary else 0)
     comparison = replace(analysis.comparison, performance=metrics)
-    return replace(analysis, comparison=comparison, labelled_window=window)
+    return replace(analysis, comparison=comparison, labelled_window=window,
+                   labelled_estimate=estimate)

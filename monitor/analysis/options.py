@@ -7,6 +7,8 @@ translates between them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from monitor.analysis.comparison import ColumnDriftOptions, DriftOptions
 from monitor.analysis.freshness import VolumeOptions
 from monitor.analysis.quality import QualityOptions
@@ -19,9 +21,11 @@ __all__ = [
     "check_columns",
     "column_kinds",
     "drift_options",
+    "estimation_options",
     "profile_exclusions",
     "quality_limits",
     "quality_options",
+    "segment_columns",
     "volume_options",
 ]
 
@@ -40,6 +44,7 @@ def drift_options(spec: MonitorSpec) -> DriftOptions:
         min_effect=drift.min_effect,
         multivariate=tuple(drift.multivariate),
         prediction=spec.columns.prediction,
+        estimates=tuple(spec.performance.estimate),
     )
 
 
@@ -91,6 +96,21 @@ def profile_exclusions(spec: MonitorSpec) -> list[str]:
     return excluded
 
 
+def segment_columns(spec: MonitorSpec) -> list[str]:
+    """The columns profiled apart per value: ``segments``, and the model version's."""
+    version = spec.columns.model_version
+    return [*spec.segments, *([version] if version and version not in spec.segments else [])]
+
+
+def estimation_options(spec: MonitorSpec) -> dict[str, Any]:
+    """The reference builder's options that fit the performance estimator ({} when none)."""
+    columns = spec.columns
+    if not spec.performance.estimate:
+        return {}
+    return {"target": columns.target, "prediction": columns.prediction, "score": columns.score,
+            "estimate_errors": columns.score is None}
+
+
 def check_columns(spec: MonitorSpec, reference: Profile, reference_name: str) -> None:
     """Fail clearly when the rules name a column the reference does not have."""
     columns = spec.columns
@@ -98,6 +118,8 @@ def check_columns(spec: MonitorSpec, reference: Profile, reference_name: str) ->
     named += [("columns.numeric", c) for c in columns.numeric]
     named += [("columns.text", c) for c in columns.text]
     named += [("columns.prediction", c) for c in [columns.prediction] if c]
+    named += [("columns.score", c) for c in columns.score_columns]
+    named += [("columns.model_version", c) for c in [columns.model_version] if c]
     named += [("segments", c) for c in spec.segments]
     named += [("drift.columns", c) for c in spec.drift.columns]
     missing = [(where, c) for where, c in named if c not in reference.columns]

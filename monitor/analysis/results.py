@@ -12,11 +12,24 @@ __all__ = ["results_of"]
 def results_of(analysis: Analysis) -> list[NewResult]:
     """One result row per drift test, quality check, model metric and multivariate test.
 
-    Segments' rows carry their key in ``segment``.
+    Segments' rows carry their key in ``segment``. An estimated metric is
+    stored with its band (``check="estimated"``); once labels arrive, the
+    labelled window's estimate (``statistic``, band) beside the realized value
+    as ``check="estimation_error"`` (``value``: realized − estimated;
+    ``passed``: realized inside the band).
     """
     rows = _rows(analysis.comparison, None)
     for key, segment in analysis.segments.items():
         rows += _rows(segment.comparison, key)
+    labelled = analysis.labelled_estimate
+    if labelled is not None:  # the estimate of the labelled window beside its realized value
+        rows += [
+            NewResult(check="estimation_error", column=None, method=name, statistic=band.value,
+                      value=realized - band.value, lower=band.lower, upper=band.upper,
+                      passed=band.lower <= realized <= band.upper)
+            for name, realized in labelled.realized.items()
+            if (band := labelled.metrics.get(name)) is not None
+        ]
     return rows
 
 
@@ -43,5 +56,11 @@ def _rows(comparison: Comparison, segment: str | None) -> list[NewResult]:
         NewResult(check="performance", column=comparison.prediction, segment=segment,
                   method=name, value=value)
         for name, value in comparison.performance.items()
+    ]
+    estimated = comparison.estimated
+    rows += [
+        NewResult(check="estimated", column=None, segment=segment, method=name,
+                  value=band.value, lower=band.lower, upper=band.upper)
+        for name, band in (estimated.metrics.items() if estimated is not None else ())
     ]
     return rows

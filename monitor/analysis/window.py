@@ -29,6 +29,7 @@ from datetime import datetime
 import pandas as pd
 
 from monitor.analysis.comparison import Comparison, DriftOptions, compare
+from monitor.analysis.estimates import error_metrics
 from monitor.analysis.freshness import (
     check_late_rows,
     check_staleness,
@@ -41,12 +42,14 @@ from monitor.analysis.options import (
     drift_options,
     profile_exclusions,
     quality_options,
+    segment_columns,
     volume_options,
 )
 from monitor.analysis.quality import QualityOptions, QualityResult
 from monitor.checks import CheckPlan
 from monitor.checks.local import CheckAccumulator
 from monitor.profiles import Profile, ProfileBuilder
+from monitor.profiles.estimation import Estimate
 from monitor.records import ReadStats
 from monitor.rules.metric_names import COLUMN_STATS, MULTIVARIATE_STATS
 from monitor.rules.plans import check_plan
@@ -69,6 +72,7 @@ __all__ = [
     "reference_kinds",
     "with_checks",
     "with_read_checks",
+    "with_verdicts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -86,6 +90,10 @@ class Analysis:
     segments: Mapping[str, Analysis] = field(default_factory=dict)
     labelled_window: Window | None = None
     """With ``labels:``, the earlier window that ``performance.*`` measures."""
+    labelled_estimate: Estimate | None = None
+    """With ``labels:`` and an estimator, the estimate of that window's labelled rows."""
+    verdict: float | None = None
+    """The retrain verdict's level once the run decided it (``VERDICT_LEVELS``)."""
 
     @property
     def rows(self) -> int:
@@ -94,7 +102,8 @@ class Analysis:
 
     def metrics(self) -> dict[str, float]:
         """The numbers alert conditions (``when:``) are evaluated on."""
-        return self.comparison.metrics()
+        verdict = {} if self.verdict is None else {"verdict": self.verdict}
+        return {**self.comparison.metrics(), **error_metrics(self.labelled_estimate), **verdict}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +129,7 @@ def current_builder(spec: MonitorSpec, reference: Profile) -> ProfileBuilder:
     return ProfileBuilder(
         reference=reference, exclude=[c for c in profile_exclusions(spec) if c != target],
         kinds=column_kinds(spec), prediction=spec.columns.prediction, target=target,
-        task=spec.columns.task, segments=spec.segments,
+        task=spec.columns.task, segments=segment_columns(spec),
     )
 
 
@@ -206,6 +215,13 @@ def with_read_checks(
         late = check_late_rows(*facts.late)
         extra += [late] if late is not None else []
     return with_checks(analysis, extra)
+
+
+def with_verdicts(analysis: Analysis, levels: Mapping[str | None, float]) -> Analysis:
+    """The analysis with each verdict level (None: the whole window's, else a segment's)."""
+    segments = {key: replace(part, verdict=levels.get(key, part.verdict))
+                for key, part in analysis.segments.items()}
+    return replace(analysis, segments=segments, verdict=levels.get(None, analysis.verdict))
 
 
 def with_checks(analysis: Analysis, results: Sequence[QualityResult]) -> Analysis:

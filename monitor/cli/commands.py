@@ -4,7 +4,7 @@
 ``db``: each ``cmd_<name>(args, settings)`` returns the exit status; errors
 are raised as ``MonitorError`` and turned into one stderr line by
 ``cli.app.main``. ``compare`` and the alerting commands have modules of their
-own.
+own (``advise`` is imported here from its own).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from monitor.alerts.delivery.dispatcher import (
     RetryPolicy,
     build_notifiers,
 )
-from monitor.cli.compare import flag_roles, named_columns, require_columns
+from monitor.cli.advise import cmd_advise
+from monitor.cli.compare import estimator_options, flag_roles, named_columns, require_columns
 from monitor.cli.exit_status import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from monitor.cli.render import outcome_line, print_outcome, run_json, run_lines, terminal_time
 from monitor.daemon.runner import Runner, RunOutcome
@@ -43,7 +44,7 @@ from monitor.times import utc_now
 from monitor.windows import Window, align
 
 __all__ = [
-    "cmd_backfill", "cmd_check", "cmd_db", "cmd_history", "cmd_profile", "cmd_run",
+    "cmd_advise", "cmd_backfill", "cmd_check", "cmd_db", "cmd_history", "cmd_profile", "cmd_run",
     "cmd_validate",
 ]
 
@@ -109,8 +110,9 @@ def _profile_with_roles(chunks: Iterable[pd.DataFrame], args: argparse.Namespace
             yield chunk
 
     profile = build_profile(watched(), categorical=roles.categorical,
-                            kinds=dict.fromkeys(roles.text, "text"), exclude=roles.exclude,
-                            segments=roles.segments)
+                            kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
+                            prediction=roles.prediction, target=roles.target, task=roles.task,
+                            segments=roles.segments, **estimator_options(roles))
     if seen:  # no rows, no columns to check the flags against
         require_columns(named_columns(roles), seen, f"DATA '{origin}'")
     # Only roles that were given: a profile without roles keeps the hash it always had.

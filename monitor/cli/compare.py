@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
+import sys
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -47,7 +49,8 @@ if TYPE_CHECKING:
     from monitor.analysis import Comparison, QualityOptions
     from monitor.checks import QualityResult
 
-__all__ = ["cmd_compare", "flag_roles", "named_columns", "require_columns"]
+__all__ = ["cmd_compare", "estimator_options", "flag_roles", "named_columns",
+           "require_columns"]
 
 _SHOWN_COLUMNS = 40  # columns listed in a "not in the data" message
 _SHOWN_DRIFTED = 5  # drifted columns named per segment in the table
@@ -103,7 +106,7 @@ def flag_roles(args: argparse.Namespace) -> Roles:
         prediction=getattr(args, "prediction", None), target=getattr(args, "target", None),
         task=getattr(args, "task", None), exclude=_unique(args.exclude),
         segments=_unique(getattr(args, "segment", ())),
-        timestamp=getattr(args, "timestamp", None),
+        timestamp=getattr(args, "timestamp", None), score=_unique(getattr(args, "score", ())),
     )
     _check_exclusive(roles)
     return roles
@@ -116,6 +119,7 @@ def named_columns(roles: Roles) -> list[tuple[str, str]]:
     named += [("--categorical", c) for c in roles.categorical]
     named += [("--text", c) for c in roles.text]
     named += [("--segment", c) for c in roles.segments]
+    named += [("--score", c) for c in roles.score_columns]
     return named
 
 
@@ -131,6 +135,25 @@ def require_columns(named: Sequence[tuple[str, str]], columns: Collection[str],
         shown += f", ... ({len(columns)} in all)"
     noun, verb = ("column", "is") if len(missing) == 1 else ("columns", "are")
     raise MonitorError(f"{noun} {listed} {verb} not in {where}; its columns are: {shown}")
+
+
+def estimator_options(roles: Roles) -> dict[str, Any]:
+    """The builder's options that fit a performance estimator on a reference with labels.
+
+    CBPE with ``--score``; DLE with ``--task regression`` and a prediction,
+    when scikit-learn is there to learn the error (else a note says so).
+    """
+    if roles.target is None:
+        return {}
+    if roles.score:
+        return {"score": roles.score_spec}
+    if roles.task == "regression" and roles.prediction:
+        if importlib.util.find_spec("sklearn") is None:
+            print("note: the regressor's error is not estimated without labels: "
+                  "pip install 'monitor[estimate]'", file=sys.stderr)
+            return {}
+        return {"estimate_errors": True}
+    return {}
 
 
 def _check_exclusive(roles: Roles) -> None:
@@ -171,7 +194,7 @@ def _profile_data(reference: str, roles: Roles) -> tuple[Profile, Roles, _Tap]:
         tap.watch(source.read()), categorical=roles.categorical,
         kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
         prediction=roles.prediction, target=roles.target, task=roles.task,
-        segments=roles.segments,
+        segments=roles.segments, **estimator_options(roles),
     )
     if tap.chunks:  # an empty file says nothing of its columns
         require_columns(named_columns(roles), tap.columns, f"REFERENCE '{reference}'")
@@ -211,7 +234,7 @@ def _with_roles(profile: Profile, flags: Roles, where: str) -> Roles:
         task=flags.task or stored.task or (performance.task if performance else None),
         exclude=_unique((*stored.exclude, *flags.exclude)),
         segments=_unique((*stored.segments, *segmented, *flags.segments)),
-        timestamp=flags.timestamp or stored.timestamp,
+        timestamp=flags.timestamp or stored.timestamp, score=flags.score or stored.score,
     )
     for flag, names, kind in (("--text", flags.text, "text"),
                               ("--categorical", flags.categorical, "categorical")):

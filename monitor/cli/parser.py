@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--sql", metavar="URL", help="read from this database instead")
     profile.add_argument("--query", help="SELECT to profile, with --sql")
     _column_flags(profile)
+    _role_flags(profile)
 
     compare = commands.add_parser("compare", help="compare two data sets, no database needed")
     compare.add_argument("reference", metavar="REFERENCE",
@@ -78,7 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply the Alembic migrations")
     _alert_commands(commands)
     _init_command(commands)
+    _advise_command(commands)
     return parser
+
+
+def _advise_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    advise = commands.add_parser(
+        "advise", help="each monitor's verdict: ok, watch or retrain, with its reasons",
+        description="Print the newest stored verdict of each monitor of the rules (and of its "
+        "segments): ok, watch or retrain, since when, and why. Exit status: 0 every monitor "
+        "ok (or without a verdict yet), 1 a monitor says watch or retrain, 2 bad input.")
+    advise.add_argument("paths", nargs="*", metavar="RULES",
+                        help="rule files (default rules/): the monitors and their retrain: blocks")
+    advise.add_argument("--monitor", help="only this monitor")
+    advise.add_argument("--format", choices=["table", "json"], default="table")
 
 
 def _init_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -150,7 +164,14 @@ def _role_flags(parser: argparse.ArgumentParser) -> None:
                         help="the labels: never compared; with --prediction, model metrics "
                         "on the rows of CURRENT that have one")
     parser.add_argument("--task", choices=["classification", "regression"],
-                        help="the model's task (default: inferred from the labels)")
+                        help="the model's task (default: inferred from the labels); with "
+                        "regression, --prediction and a --target in REFERENCE, the error "
+                        "is estimated on rows without labels (DLE; needs monitor[estimate])")
+    parser.add_argument("--score", action="append", default=[], metavar="COL",
+                        help="the classifier's score: the positive class's probability "
+                        "(binary), or one column per class, repeated (COL, or CLASS=COL); "
+                        "with a --target in REFERENCE, performance is estimated on "
+                        "CURRENT without its labels (CBPE)")
 
 
 def _time(text: str) -> datetime:

@@ -33,7 +33,7 @@ from monitor.analysis import (
     with_labels,
     with_read_checks,
 )
-from monitor.analysis.options import profile_exclusions
+from monitor.analysis.options import profile_exclusions, segment_columns
 from monitor.analysis.window import check_plan_of, reference_kinds, with_checks
 from monitor.checks import QualityResult
 from monitor.profiles import Profile
@@ -52,9 +52,13 @@ Wrap = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
 
 
 def profile_request(spec: MonitorSpec, reference: Profile) -> ProfileRequest | None:
-    """What to ask a source to profile in place; None when the rows must be read."""
+    """What to ask a source to profile in place; None when the rows must be read.
+
+    Segments, model metrics and estimated performance read the rows.
+    """
     columns = spec.columns
-    if spec.segments or (columns.prediction and columns.target):
+    if (segment_columns(spec) or (columns.prediction and columns.target)
+            or reference.estimator is not None):
         return None
     return ProfileRequest(reference=reference, exclude=tuple(profile_exclusions(spec)))
 
@@ -101,7 +105,8 @@ def collect_window(
 
 
 def collect_labels(
-    spec: MonitorSpec, analysis: Analysis, window: Window, *, stop: threading.Event | None = None
+    spec: MonitorSpec, analysis: Analysis, window: Window, *, stop: threading.Event | None = None,
+    reference: Profile | None = None,
 ) -> Analysis:
     """The analysis with the model measured on the window whose labels are in by now.
 
@@ -116,7 +121,8 @@ def collect_labels(
         earlier.start, earlier.end)
     labels = open_source(spec.labels.source.config, base_dir=base, stop=stop).read(
         earlier.start, window.end)
-    return with_labels(analysis, spec, earlier, predictions, labels)
+    estimator = reference.estimator if reference is not None else None
+    return with_labels(analysis, spec, earlier, predictions, labels, estimator)
 
 
 def _newest(spec: MonitorSpec, source: Source, now: datetime) -> datetime | None:

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.analysis.options import check_columns, column_kinds, profile_exclusions
+from monitor.analysis.options import (
+    check_columns,
+    column_kinds,
+    estimation_options,
+    profile_exclusions,
+    segment_columns,
+)
 from monitor.errors import ProfileError, SourceError
 from monitor.profiles import Profile
 from monitor.rules.schema import MonitorSpec
@@ -73,13 +79,14 @@ class ReferenceResolver:
         kinds = column_kinds(spec)
         key = (str(path), stat.st_size, stat.st_mtime_ns,
                tuple(spec.columns.categorical), tuple(exclude), tuple(sorted(kinds.items())),
-               tuple(spec.segments))
+               tuple(segment_columns(spec)), repr(estimation_options(spec)))
         with self._lock:
             cached = self._files.get(key)
             if cached is not None:
                 return cached
             profile = profile_file(path, categorical=list(spec.columns.categorical),
-                                   exclude=exclude, kinds=kinds, segments=list(spec.segments))
+                                   exclude=exclude, kinds=kinds, segments=segment_columns(spec),
+                                   **estimation_options(spec))
             stored = self.store.save_profile(f"{spec.name}.reference", profile.to_dict(),
                                              profile.content_hash(), profile.rows, self.clock())
             reference = Reference(stored.name, stored.version, profile)

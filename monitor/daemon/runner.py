@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from monitor.alerts.evaluate import Evaluation, evaluate_alerts
-from monitor.analysis import Comparison, results_of
+from monitor.analysis import Comparison, results_of, with_verdicts
 from monitor.daemon.collect import collect_labels, collect_window
 from monitor.daemon.logs import bind_run
 from monitor.daemon.references import ReferenceResolver
 from monitor.daemon.reports import report_of
+from monitor.daemon.verdicts import reference_built, verdict_results
 from monitor.errors import Interrupted, MonitorError
 from monitor.records import FINISHED_RUN_STATUSES, NewRun, RunRecord
 from monitor.retry import backoff_seconds
@@ -271,21 +272,30 @@ class Runner:
                                   previous=self._previous(spec, window),
                                   wrap=lambda chunks: until_stopped(chunks, self.stop))
         if spec.labels is not None:
-            analysis = collect_labels(spec, analysis, window, stop=self.stop)
+            analysis = collect_labels(spec, analysis, window, stop=self.stop,
+                                      reference=reference.profile)
         now = self.clock()
-        evaluation = evaluate_alerts(spec, window, analysis, self.store.alert_states(spec.name),
-                                     now, silences=active_silences(self.store, now),
-                                     public_url=self.public_url)
         status = "ok" if analysis.rows > 0 else "no_data"
         comparison = analysis.comparison
         run = NewRun(
             monitor=spec.name, window_start=window.start, window_end=window.end,
-            status=status, started_at=started_at, finished_at=self.clock(),
+            status=status, started_at=started_at, finished_at=now,
             reference_name=reference.name, reference_version=reference.version,
             reference_rows=reference.profile.rows, current_rows=analysis.rows,
             drift_share=comparison.drift_share, dataset_drift=comparison.dataset_drift,
         )
-        stored = self.store.save_run(run, results_of(analysis), evaluation.states,
+        results = results_of(analysis)
+        verdicts = verdict_results(
+            self.store, spec.retrain, run, results, now=now,
+            built=reference_built(self.store, reference.name, reference.version),
+            segment_rows={key: part.rows for key, part in analysis.segments.items()})
+        analysis = with_verdicts(analysis, {v.segment: v.value for v in verdicts
+                                            if v.value is not None})
+        evaluation = evaluate_alerts(spec, window, analysis, self.store.alert_states(spec.name),
+                                     now, silences=active_silences(self.store, now),
+                                     public_url=self.public_url)
+        run = replace(run, finished_at=self.clock())
+        stored = self.store.save_run(run, results + verdicts, evaluation.states,
                                      evaluation.notifications,
                                      report=report_of(spec, window, reference, analysis))
         if stored is None:  # another process stored this window first

@@ -30,6 +30,8 @@ import pandas as pd
 
 from monitor.errors import ProfileError
 from monitor.profiles import readers
+from monitor.profiles.estimation import EstimatorFitter
+from monitor.profiles.estimation.fitting import ScoreSpec
 from monitor.profiles.joint import DEFAULT_JOINT_SAMPLE_SIZE, JointSampler
 from monitor.profiles.moments import merge_moments
 from monitor.profiles.performance import PerformanceAccumulator, Task
@@ -89,6 +91,11 @@ class ProfileBuilder:
         segments: columns whose values are profiled apart.
         segment_limit: segments kept per segment column.
         segment_sample_size: ``sample_size`` of each segment's profile.
+        score: the classifier's score column(s) (see ``score_columns``): without a
+            reference, the labelled rows fit a CBPE estimator; with a reference
+            that has one, the rows add to the window's estimation state.
+        estimate_errors: fit a DLE estimator of the regressor's error (needs
+            ``prediction`` and ``target``; scikit-learn).
     """
 
     def __init__(
@@ -109,6 +116,8 @@ class ProfileBuilder:
         segments: Collection[str] = (),
         segment_limit: int = DEFAULT_SEGMENT_LIMIT,
         segment_sample_size: int = DEFAULT_SEGMENT_SAMPLE_SIZE,
+        score: ScoreSpec | None = None,
+        estimate_errors: bool = False,
     ) -> None:
         for name, value in (("sample_size", sample_size), ("bins", bins), ("top_k", top_k),
                             ("segment_limit", segment_limit),
@@ -122,7 +131,8 @@ class ProfileBuilder:
                              f"{', '.join(sorted(KINDS))}")
         self._options: dict[str, Any] = dict(
             categorical=categorical, exclude=exclude, sample_size=sample_size, bins=bins,
-            top_k=top_k, kinds=kinds, prediction=prediction, target=target, task=task)
+            top_k=top_k, kinds=kinds, prediction=prediction, target=target, task=task,
+            score=score, estimate_errors=estimate_errors)
         self._forced = forced
         self._exclude = frozenset(exclude) | ({target} if target else set())
         self._reference = reference
@@ -144,6 +154,13 @@ class ProfileBuilder:
             self._performance = PerformanceAccumulator(prediction, target, known_task,
                                                        rng=self._rng)
         self._segments = self._router(segments, segment_limit, segment_sample_size)
+        self._fitter: EstimatorFitter | None = None
+        self._estimation: np.ndarray | None = None
+        if reference is not None and reference.estimator is not None:
+            self._estimation = reference.estimator.new_state()
+        elif reference is None and target and (score or (estimate_errors and prediction)):
+            self._fitter = EstimatorFitter(target=target, prediction=prediction, score=score,
+                                           skip=tuple(self._exclude), seed=seed)
 
     def update(self, chunk: pd.DataFrame) -> None:
         """Add the rows of one chunk."""
@@ -170,6 +187,11 @@ class ProfileBuilder:
             self._performance.add(chunk)
         if self._segments is not None:
             self._segments.update(chunk)
+        if self._fitter is not None:
+            self._fitter.update(chunk)
+        if self._estimation is not None and self._reference is not None:
+            assert self._reference.estimator is not None
+            self._reference.estimator.add(self._estimation, chunk)
         self.rows += len(chunk)
 
     def build(self) -> Profile:
@@ -182,7 +204,10 @@ class ProfileBuilder:
         joint = self._joint.build() if self._joint is not None else None
         performance = self._performance.build() if self._performance is not None else None
         segments = self._segments.build() if self._segments is not None else {}
-        return Profile(self.rows, columns, tuple(self._extra), joint, performance, segments)
+        estimator = self._fitter.fit() if self._fitter is not None else None
+        estimation = self._estimation.copy() if self._estimation is not None else None
+        return Profile(self.rows, columns, tuple(self._extra), joint, performance, segments,
+                       estimator=estimator, estimation=estimation)
 
     def _column(self, name: str, series: pd.Series) -> _NumericColumn | _CategoricalColumn | None:
         column = self._columns.get(name)
@@ -254,7 +279,7 @@ def _without_segments(profile: Profile | None) -> Profile | None:
     if profile is None:
         return None
     return Profile(profile.rows, profile.columns, profile.extra_columns, None,
-                   profile.performance)
+                   profile.performance, estimator=profile.estimator)
 
 
 def build_profile(chunks: Iterable[pd.DataFrame], **options: Any) -> Profile:

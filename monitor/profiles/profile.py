@@ -26,7 +26,9 @@ key ``roles``: one without keeps the document, and the hash, it always had.
 
 **Format.** Version 2 added the kinds beyond numeric and categorical,
 ``joint``, ``performance`` and ``segments``; version 1 profiles load as they
-are (they have none of these). ``roles`` is optional in both.
+are (they have none of these). ``roles`` is optional in both, and so are
+``estimator`` (a reference's fitted performance estimator) and
+``estimation`` (a window's state on it), which only profiles with them have.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any, Literal
 import numpy as np
 
 from monitor.errors import ProfileError
+from monitor.profiles.estimation.estimator import Estimator, decode_array, encode_array
 from monitor.profiles.joint import JointSample
 from monitor.profiles.performance import PerformanceSummary
 from monitor.profiles.roles import Roles
@@ -160,6 +163,10 @@ class Profile:
     performance: PerformanceSummary | None = None
     segments: Mapping[str, Profile] = field(default_factory=dict)
     roles: Roles | None = None
+    estimator: Estimator | None = None
+    """A reference's fitted performance estimator (``monitor.profiles.estimation``)."""
+    estimation: np.ndarray | None = None
+    """A window's estimation state, added up on its reference's estimator."""
 
     def __repr__(self) -> str:  # the summaries' arrays would fill a notebook's screen
         kinds = ", ".join(f"{n}: {c.kind}" for n, c in list(self.columns.items())[:20])
@@ -184,7 +191,9 @@ class Profile:
         return Profile(self.rows + other.rows, columns, tuple(extra),
                        _merge_part(self.joint, other.joint, self.rows, other.rows),
                        _merge_part(self.performance, other.performance, self.rows, other.rows),
-                       segments, self.roles if self.roles == other.roles else None)
+                       segments, self.roles if self.roles == other.roles else None,
+                       _same_estimator(self.estimator, other.estimator),
+                       _sum_states(self.estimation, other.estimation, self.rows, other.rows))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, with ``format_version``; optional parts only when present."""
@@ -204,6 +213,11 @@ class Profile:
                                for key, part in self.segments.items()}
         if self.roles is not None:
             out["roles"] = self.roles.to_dict()
+        if self.estimator is not None:
+            out["estimator"] = self.estimator.to_dict()
+        if self.estimation is not None:
+            out["estimation"] = {"shape": list(self.estimation.shape),
+                                 "values": encode_array(self.estimation, "<f8")}
         return out
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -273,7 +287,31 @@ class Profile:
         segments = {str(k): cls._load(part, f"{where} segment {str(k)!r}")
                     for k, part in raw_segments.items()}
         roles = Roles.from_dict(data["roles"]) if data.get("roles") is not None else None
-        return cls(rows, columns, extra, joint, performance, segments, roles)
+        estimator = Estimator.from_dict(data["estimator"]) if "estimator" in data else None
+        try:
+            estimation = (decode_array(data["estimation"]["values"], "<f8").reshape(
+                data["estimation"]["shape"]) if "estimation" in data else None)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProfileError(f"malformed {where} 'estimation': {_describe(exc)}") from exc
+        return cls(rows, columns, extra, joint, performance, segments, roles, estimator,
+                   estimation)
+
+
+def _same_estimator(a: Estimator | None, b: Estimator | None) -> Estimator | None:
+    """Two parts' estimator when they share it (a merged reference is not refitted)."""
+    if a is b:
+        return a
+    if a is None or b is None:
+        return None
+    return a if a.to_dict() == b.to_dict() else None
+
+
+def _sum_states(a: np.ndarray | None, b: np.ndarray | None, rows_a: int, rows_b: int
+                ) -> np.ndarray | None:
+    """Two parts' estimation states added up (a part without one is fine when empty)."""
+    if a is None or b is None:
+        return _merge_part(a, b, rows_a, rows_b)  # type: ignore[no-any-return]
+    return a + b if a.shape == b.shape else None
 
 
 def _merge_part(a: Any, b: Any, rows_a: int, rows_b: int) -> Any:

@@ -15,8 +15,8 @@ from monitor.profiles.performance import Task
 
 __all__ = ["EXCLUSIVE_ROLES", "Roles"]
 
-EXCLUSIVE_ROLES = (("timestamp", "prediction", "target"), ("text", "categorical"),
-                   ("prediction", "exclude"))
+EXCLUSIVE_ROLES = (("timestamp", "prediction", "target", "score"), ("text", "categorical"),
+                   ("prediction", "exclude"), ("score", "exclude"))
 """Roles one column cannot hold together."""
 
 
@@ -26,7 +26,9 @@ class Roles:
 
     ``categorical`` and ``text`` force those kinds; ``prediction`` and
     ``target`` (with ``task``: ``classification`` or ``regression``) name the
-    model's output and its labels; ``exclude`` and ``timestamp`` are never
+    model's output and its labels; ``score`` the classifier's score columns
+    (one for a binary model; one per class, each ``CLASS=COLUMN`` or a column
+    whose name ends with the class); ``exclude`` and ``timestamp`` are never
     profiled; ``segments`` are profiled apart per value.
     """
 
@@ -38,6 +40,7 @@ class Roles:
     exclude: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()
     timestamp: str | None = None
+    score: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: every role, lists and nulls included."""
@@ -72,6 +75,20 @@ class Roles:
         return cls(**values)
 
     @property
+    def score_spec(self) -> str | list[str] | dict[str, str] | None:
+        """``score`` as the estimator takes it: a column, a list, or classes to columns."""
+        if not self.score:
+            return None
+        if all("=" in s for s in self.score):
+            return dict(s.split("=", 1) for s in self.score)
+        return self.score[0] if len(self.score) == 1 else list(self.score)
+
+    @property
+    def score_columns(self) -> tuple[str, ...]:
+        """The score columns, without their classes."""
+        return tuple(s.split("=", 1)[1] if "=" in s else s for s in self.score)
+
+    @property
     def unprofiled(self) -> tuple[str, ...]:
         """The columns never profiled: the excluded ones and the timestamp."""
         return (*self.exclude, *((self.timestamp,) if self.timestamp else ()))
@@ -82,7 +99,7 @@ class Roles:
         for group in EXCLUSIVE_ROLES:
             given: dict[str, list[str]] = {}
             for role in group:
-                value = getattr(self, role)
+                value = self.score_columns if role == "score" else getattr(self, role)
                 for name in (value,) if isinstance(value, str) else value or ():
                     given.setdefault(name, []).append(role)
             for name, roles in given.items():

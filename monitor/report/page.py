@@ -203,10 +203,19 @@ def _multivariate_row(m: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
 
 
 def _performance(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Realized metrics, then estimated ones with their 95 % band."""
     metrics = document.get("performance")
-    if not isinstance(metrics, Mapping):
-        return []
-    return [(str(k), _number(v)) for k, v in metrics.items()]
+    out = [(str(k), _number(v)) for k, v in metrics.items()] if isinstance(
+        metrics, Mapping) else []
+    estimated = document.get("estimated_performance")
+    if isinstance(estimated, Mapping) and isinstance(estimated.get("metrics"), Mapping):
+        method = str(estimated.get("method", "")).upper()
+        for name, band in estimated["metrics"].items():
+            if isinstance(band, Mapping):
+                out.append((f"{name} (estimated, {method})",
+                            f"{_number(band.get('value'))} [{_number(band.get('lower'))}, "
+                            f"{_number(band.get('upper'))}]"))
+    return out
 
 
 def _segment_rows(segments: Sequence[Any]) -> tuple[tuple[tuple[str, ...], bool], ...]:

@@ -63,6 +63,12 @@ def render_table(comparison: Comparison, reference_source: str, current_source: 
         shown = ", ".join(f"{name} {format_number(value)}"
                           for name, value in comparison.performance.items())
         lines += ["", f"Model performance: {shown}"]
+    if comparison.estimated is not None and comparison.estimated.metrics:
+        estimate = comparison.estimated
+        shown = ", ".join(f"{name} {format_number(b.value)} [{format_number(b.lower)}, "
+                          f"{format_number(b.upper)}]" for name, b in estimate.metrics.items())
+        lines += ["", f"Estimated performance ({estimate.method.upper()}, 95 % band, "
+                  f"{estimate.rows} rows, no labels needed): {shown}"]
     lines += ["", *_quality_lines(comparison.quality)]
     if comparison.extra_columns:
         lines.append(

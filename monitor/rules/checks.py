@@ -16,8 +16,8 @@ from monitor.rules.quality import (
 )
 
 __all__ = [
-    "MAX_HISTORY", "ColumnDriftSpec", "ColumnsSpec", "DriftSpec", "Limit", "QualitySpec",
-    "VolumeSpec",
+    "MAX_HISTORY", "ColumnDriftSpec", "ColumnsSpec", "DriftSpec", "Limit", "PerformanceSpec",
+    "QualitySpec", "VolumeSpec",
 ]
 
 MAX_HISTORY = 1_000
@@ -39,6 +39,14 @@ class ColumnsSpec(Strict):
     target: str | None = None
     task: Literal["classification", "regression"] | None = Field(
         default=None, description="The model's task; inferred from the labels when left out.")
+    score: str | list[str] | dict[str, str] | None = Field(
+        default=None, description="The classifier's score: one column (the positive class's "
+        "probability) for binary models, one per class (a list, or a mapping of class to "
+        "column) for multiclass ones. With a target in the reference, performance is "
+        "estimated without labels (CBPE).")
+    model_version: str | None = Field(
+        default=None, description="The column naming the model version of each row: each "
+        "version is compared with its own rows of the reference, and judged on its own.")
     exclude: list[str] = []
 
     @model_validator(mode="after")
@@ -47,11 +55,34 @@ class ColumnsSpec(Strict):
             both = sorted(set(getattr(self, a)) & set(getattr(self, b)))
             if both:
                 raise ValueError(f"columns {both} are listed as both {a} and {b}")
-        named = {*self.categorical, *self.numeric, *self.text, self.prediction, self.target}
+        named = {*self.categorical, *self.numeric, *self.text, self.prediction, self.target,
+                 *self.score_columns, self.model_version}
         excluded = sorted(set(self.exclude) & named)
         if excluded:
             raise ValueError(f"columns {excluded} are excluded but also named in 'columns'")
+        if self.target is not None and self.target in self.score_columns:
+            raise ValueError(f"column '{self.target}' is the target and also a score")
+        if isinstance(self.score, list) and not self.score:
+            raise ValueError("'score' lists no column: name the score column(s)")
         return self
+
+    @property
+    def score_columns(self) -> tuple[str, ...]:
+        """The score column(s), whatever form ``score`` takes."""
+        if self.score is None:
+            return ()
+        if isinstance(self.score, str):
+            return (self.score,)
+        return tuple(self.score.values() if isinstance(self.score, dict) else self.score)
+
+
+class PerformanceSpec(Strict):
+    """Performance estimated without labels, from the reference's labels."""
+
+    estimate: list[Literal["accuracy", "precision", "recall", "f1", "roc_auc", "mae", "rmse"]] = (
+        Field(default=[], description="The metrics to estimate and report (estimated.METRIC in "
+              "conditions): CBPE (classification: accuracy, precision, recall, f1, roc_auc) "
+              "with columns.score, DLE (regression: mae, rmse) without. Empty: no estimate."))
 
 
 class ColumnDriftSpec(Strict):

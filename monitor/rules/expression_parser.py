@@ -23,7 +23,12 @@ from monitor.rules.expression_tree import (
     Node,
     Not,
 )
-from monitor.rules.metric_names import COLUMN_STATS, QUALITY_STATS, metric_problem
+from monitor.rules.metric_names import (
+    COLUMN_STATS,
+    QUALITY_STATS,
+    VERDICT_LEVELS,
+    metric_problem,
+)
 
 __all__ = ["Parser"]
 
@@ -161,6 +166,9 @@ class Parser:
             return Constant(token.text == "true")
         if token.kind == "name" and token.text not in _KEYWORDS:
             return self.metric()
+        if token.kind == "string" and token.text[1:-1] in VERDICT_LEVELS:
+            self.take()  # verdict == "retrain": a verdict reads as its level
+            return Constant(VERDICT_LEVELS[token.text[1:-1]])
         if self.at("("):
             self.take()
             node = self.nested(self.expression)
@@ -234,7 +242,8 @@ class Parser:
         if token.kind == "string":
             return ExpressionError(
                 f"unexpected {token.text}: text in quotes is only allowed as a column name, "
-                'as in column("income").psi', token.offset)
+                'as in column("income").psi, or as a verdict, as in verdict == "retrain"',
+                token.offset)
         hint = _HINTS.get(token.text)
         if hint:
             return ExpressionError(f"unexpected '{token.text}': {hint}", token.offset)

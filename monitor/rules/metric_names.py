@@ -8,6 +8,12 @@ the data or from the labels:
   for every compared column;
 * ``prediction.<stat>`` for the prediction column's drift;
 * ``performance.<metric>`` when labels exist;
+* ``estimated.<metric>`` (and ``.lower``, ``.upper``: its 95 % band) when the
+  reference estimates performance; ``estimation_error.<metric>`` (realized −
+  estimated on the labelled window) and ``estimation_error.<metric>.outside``
+  (1.0 when the realized value fell outside the band) once labels arrive;
+* ``verdict``: the retrain verdict (0 ok, 1 watch, 2 retrain), which
+  conditions may compare with the words: ``verdict == "retrain"``;
 * ``multivariate.<method>.<stat>`` for the multivariate drift methods;
 * ``quality.<check>.<stat>``, written ``quality("email.pattern").value`` in
   conditions, for every quality check a run made: ``<check>`` is
@@ -24,13 +30,17 @@ import difflib
 from collections.abc import Collection, Iterable
 
 from monitor.checks import QualityResult
+from monitor.profiles.estimation import ESTIMATED_METRICS
 
 __all__ = [
+    "BAND_STATS",
     "BASE_METRICS",
     "COLUMN_STATS",
+    "ESTIMATED_METRICS",
     "MULTIVARIATE_STATS",
     "PERFORMANCE_METRICS",
     "QUALITY_STATS",
+    "VERDICT_LEVELS",
     "column_metric",
     "metric_problem",
     "quality_metrics",
@@ -48,6 +58,7 @@ BASE_METRICS: frozenset[str] = frozenset(
         "quality.failed",
         "reference_rows",
         "rows",
+        "verdict",
     }
 )
 """Metric names every monitor run reports; ``when:`` may use any of them."""
@@ -86,6 +97,14 @@ PERFORMANCE_METRICS: frozenset[str] = frozenset(
 
 MULTIVARIATE_STATS: frozenset[str] = frozenset({"drifted", "p_value", "statistic"})
 """Statistics of a multivariate method (``multivariate.<method>.<stat>``)."""
+
+VERDICT_LEVELS: dict[str, float] = {"ok": 0.0, "watch": 1.0, "retrain": 2.0}
+"""The retrain verdicts and the number ``verdict`` reports for each."""
+
+_ESTIMATED = frozenset(ESTIMATED_METRICS)
+
+BAND_STATS: frozenset[str] = frozenset({"lower", "upper"})
+"""The band of an estimated metric (``estimated.<metric>.lower``)."""
 
 QUALITY_STATS: frozenset[str] = frozenset({"value", "failed", "failing_rows"})
 """What a run reports of each quality check (``quality.<check>.<stat>``): its value (the
@@ -139,6 +158,11 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
         return _family_problem("prediction", rest, COLUMN_STATS)
     if head == "performance" and rest:
         return _family_problem("performance", rest, PERFORMANCE_METRICS)
+    if head in ("estimated", "estimation_error") and rest:
+        metric, _, stat = rest.partition(".")
+        allowed = BAND_STATS if head == "estimated" else frozenset({"outside"})
+        problem = _family_problem(head, metric, _ESTIMATED)
+        return problem or (_family_problem(f"{head}.{metric}", stat, allowed) if stat else None)
     if head == "multivariate" and rest:
         return _multivariate_problem(rest)
     if head == "quality" and rest:
@@ -153,7 +177,7 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
     suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
     return (f"unknown metric '{name}'{suggestion}; known metrics: {', '.join(sorted(known))}"
             ", column(\"NAME\").STAT, prediction.STAT, performance.METRIC, "
-            "multivariate.METHOD.STAT, quality(\"CHECK\").STAT")
+            "estimated.METRIC, multivariate.METHOD.STAT, quality(\"CHECK\").STAT")
 
 
 def _multivariate_problem(rest: str) -> str | None:
@@ -173,7 +197,7 @@ def _multivariate_problem(rest: str) -> str | None:
 def _family_problem(prefix: str, part: str, allowed: frozenset[str]) -> str | None:
     if part in allowed:
         return None
-    kind = "performance metric" if allowed is PERFORMANCE_METRICS else "statistic"
+    kind = "performance metric" if allowed in (PERFORMANCE_METRICS, _ESTIMATED) else "statistic"
     if not part:
         return f"'{prefix}' needs a {kind} after it: one of {', '.join(sorted(allowed))}"
     hint = difflib.get_close_matches(part, sorted(allowed), n=1)

@@ -34,8 +34,16 @@ from pydantic import (
 from monitor.alerts.notifiers.base import NotifierConfig
 from monitor.errors import MonitorError
 from monitor.rules.alerting import AlertSpec
-from monitor.rules.checks import ColumnDriftSpec, ColumnsSpec, DriftSpec, Limit, QualitySpec
+from monitor.rules.checks import (
+    ColumnDriftSpec,
+    ColumnsSpec,
+    DriftSpec,
+    Limit,
+    PerformanceSpec,
+    QualitySpec,
+)
 from monitor.rules.fields import Duration, Name, PositiveDuration, Strict
+from monitor.rules.retrain import RetrainSpec
 from monitor.rules.validation import Loc, PluginLookup, Problem, plugin_block, problems_of
 from monitor.sources.base import SourceConfig
 
@@ -187,6 +195,8 @@ class MonitorSpec(_Located):
     drift: DriftSpec = DriftSpec()
     quality: QualitySpec = QualitySpec()
     labels: LabelsSpec | None = None
+    performance: PerformanceSpec = PerformanceSpec()
+    retrain: RetrainSpec = RetrainSpec()
     alerts: list[AlertSpec] = []
 
     @model_validator(mode="after")
@@ -194,6 +204,27 @@ class MonitorSpec(_Located):
         if self.labels is not None and not self.columns.prediction:
             raise ValueError("'labels' measures the model's predictions: name the prediction "
                              "column in 'columns.prediction'")
+        return self
+
+    @model_validator(mode="after")
+    def _estimates_need_their_columns(self) -> MonitorSpec:
+        wanted = self.performance.estimate
+        columns = self.columns
+        if not wanted:
+            return self
+        if not columns.target:
+            raise ValueError("'performance.estimate' learns from the reference's labels: name "
+                             "the label column in 'columns.target'")
+        regression = [m for m in wanted if m in ("mae", "rmse")]
+        if regression and len(regression) < len(wanted):
+            raise ValueError(f"'performance.estimate' mixes regression metrics {regression} "
+                             "with classification ones: a model has one task")
+        if regression and (columns.score or not columns.prediction):
+            raise ValueError("estimating mae or rmse (DLE) needs 'columns.prediction' and no "
+                             "'columns.score'")
+        if not regression and not columns.score:
+            raise ValueError(f"estimating {wanted} (CBPE) needs the classifier's score in "
+                             "'columns.score'")
         return self
 
     @model_validator(mode="after")

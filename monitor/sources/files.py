@@ -16,7 +16,7 @@ import glob
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -321,9 +321,12 @@ def _first_line(exc: BaseException) -> str:
 
 def profile_file(
     path: Path, *, categorical: list[str], exclude: list[str], fmt: str = "auto",
-    kinds: dict[str, str] | None = None, segments: list[str] | None = None,
+    kinds: dict[str, str] | None = None, segments: list[str] | None = None, **options: Any,
 ) -> Profile:
-    """Profile a CSV, Parquet or JSONL file (or glob), chunk by chunk: a reference, usually."""
+    """Profile a CSV, Parquet or JSONL file (or glob), chunk by chunk: a reference, usually.
+
+    ``options`` are more of ``ProfileBuilder``'s (such as the performance estimator's).
+    """
     source = FileSource(FileSource.Config(path=str(path), format=fmt))  # type: ignore[arg-type]
     return build_profile(source.read(), categorical=categorical, exclude=exclude, kinds=kinds,
-                         segments=segments or ())
+                         segments=segments or (), **options)

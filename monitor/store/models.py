@@ -93,10 +93,7 @@ def as_utc(value: datetime) -> datetime:
 
 def finite(value: float | None) -> float | None:
     """Return ``value`` as a float, or None when it is None, NaN or infinite."""
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -237,6 +234,8 @@ class ResultRow(Base):
     samples: Mapped[str | None] = mapped_column(Text)
     """The failing values as a JSON list of strings (None: none kept)."""
     note: Mapped[str | None] = mapped_column(Text)
+    lower: Mapped[float | None] = mapped_column(FiniteFloat)  # an estimate's 95 % band
+    upper: Mapped[float | None] = mapped_column(FiniteFloat)
 
     @classmethod
     def of(cls, run_id: int, result: NewResult) -> ResultRow:
@@ -247,9 +246,9 @@ class ResultRow(Base):
             p_value=finite(result.p_value), threshold=finite(result.threshold),
             effect_size=finite(result.effect_size), value=finite(result.value),
             passed=result.passed, drifted=result.drifted, failing_rows=result.failing_rows,
-            name=result.name, note=result.note,
-            samples=json.dumps(list(result.samples)) if result.samples else None,
-        )  # fmt: skip
+            name=result.name, note=result.note, lower=finite(result.lower),
+            upper=finite(result.upper), samples=json.dumps(list(result.samples))
+            if result.samples else None)  # fmt: skip
 
     def to_record(self) -> ResultRecord:
         """Return the result as a record."""

@@ -49,7 +49,7 @@ def test_wheel_migrates_and_validates_from_any_folder(installed_wheel, tmp_path)
     url = f"sqlite:///{tmp_path / 'image.db'}"
     upgraded = run_installed(installed_wheel, tmp_path, "db", "upgrade", MONITOR_DATABASE_URL=url)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "0005_check_details" in upgraded.stdout
+    assert "0006_estimate_bands" in upgraded.stdout
     valid = run_installed(installed_wheel, tmp_path, "validate", str(REPO / "rules"))
     assert valid.returncode == 0, valid.stderr
     history = run_installed(installed_wheel, tmp_path, "history", "--format", "json",

@@ -51,7 +51,9 @@ def test_json_shape_matches_the_contract(reference: Profile) -> None:
                          quality=QualityOptions(missing_share_max=0.05))
     document = comparison.to_dict("train.parquet", "today.parquet")
     assert list(document) == ["reference", "current", "columns", "quality", "drift_share",
-                              "dataset_drift", "multivariate", "performance"]
+                              "dataset_drift", "multivariate", "performance",
+                              "estimated_performance"]
+    assert document["estimated_performance"] is None  # no estimator in this reference
     assert document["reference"] == {"rows": 5000, "source": "train.parquet"}
     assert document["current"] == {"rows": 2000, "source": "today.parquet"}
     assert [list(c) for c in document["columns"]] == [[

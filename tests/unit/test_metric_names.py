@@ -19,10 +19,12 @@ def test_when_names_match_comparison_metrics():
     reference = build_profile([frame])
     current = build_profile([frame], reference=reference)
     metrics = compare(reference, current).metrics()
-    assert {k for k in metrics if "." not in k or k == "quality.failed"} == set(BASE_METRICS)
+    # ``verdict`` is added by the daemon once the run decided it, not by the comparison.
+    plain = {k for k in metrics if "." not in k or k == "quality.failed"}
+    assert plain | {"verdict"} == set(BASE_METRICS)
     checks = {k for k in metrics if k.startswith("quality.") and k != "quality.failed"}
     assert checks and all(k.rsplit(".", 1)[1] in QUALITY_STATS for k in checks)
-    assert set(metrics) == set(BASE_METRICS) | per_column_names(metrics) | checks
+    assert set(metrics) | {"verdict"} == set(BASE_METRICS) | per_column_names(metrics) | checks
     per_column = {k for k in metrics if k.startswith("column.")}
     assert per_column == {f"column.x.{s}" for s in COLUMN_STATS} | {
         f"column.c.{s}" for s in COLUMN_STATS if s != "wasserstein"}

@@ -24,8 +24,8 @@ TABLES = {"alembic_version", "alert_states", "outbox", "profiles", "results", "r
 def test_migrations_form_one_chain() -> None:
     """The package's migrations are one line of revisions ending at the head."""
     chain = [rev.revision for rev in script_directory().walk_revisions()]
-    assert chain == ["0005_check_details", "0004_run_reports", "0003_leases", "0002_alerting",
-                     "0001_initial"]
+    assert chain == ["0006_estimate_bands", "0005_check_details", "0004_run_reports",
+                     "0003_leases", "0002_alerting", "0001_initial"]
     assert head_revision() == chain[0]
 
 

@@ -164,6 +164,7 @@ def test_base_metrics() -> None:
         "missing_columns",
         "quality.failed",
         "reference_rows",
+        "verdict",
     } == BASE_METRICS
 
 
@@ -217,8 +218,8 @@ def test_unknown_metric_suggests_and_lists() -> None:
         "unknown metric 'drift_shar' (did you mean 'drift_share'?); known metrics: "
         "compared_columns, dataset_drift, drift_share, drifted_columns, extra_columns, "
         "failed_quality_checks, missing_columns, quality.failed, reference_rows, rows, "
-        'column("NAME").STAT, prediction.STAT, performance.METRIC, multivariate.METHOD.STAT, '
-        'quality("CHECK").STAT'
+        'verdict, column("NAME").STAT, prediction.STAT, performance.METRIC, estimated.METRIC, '
+        'multivariate.METHOD.STAT, quality("CHECK").STAT'
     )
 
 

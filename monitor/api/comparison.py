@@ -174,6 +174,7 @@ def compare(
     segments: Sequence[str] | str | None = None,
     timestamp: str | None = None,
     checks: Checks | None = None,
+    score: Sequence[str] | Mapping[str, str] | str | None = None,
 ) -> Comparison:
     """Compare current data with a reference: drift per column, then data quality.
 
@@ -197,6 +198,9 @@ def compare(
         quality: limits of the quality checks, ``{"missing_share": 0.05, "min_rows": 500}``
             (keys ``missing_share``, ``out_of_range_share``, ``new_category_share``,
             ``type_mismatch_share``: shares; ``min_rows``: a count).
+        score: the classifier's score column(s), as in ``monitor.profile``: with a
+            ``target`` in the reference data, ``Comparison.to_dict()`` holds the
+            performance of ``current`` estimated without its labels.
         checks: the checks operators write (``monitor compare --checks``): the path of a
             checks file, or its ``quality:`` block as a mapping, such as
             ``{"columns": {"age": {"range": {"min": 18}}}}``.
@@ -210,7 +214,8 @@ def compare(
                            multivariate)
     limits = _quality_options(quality)
     given = roles_of(categorical=categorical, text=text, prediction=prediction, target=target,
-                     task=task, exclude=exclude, segments=segments, timestamp=timestamp)
+                     task=task, exclude=exclude, segments=segments, timestamp=timestamp,
+                     score=score)
     ref, roles = _reference(reference, given)
     plan = plan_of(checks, known=(roles.timestamp,) if roles.timestamp else ())
     cur, checked = _current(current, ref, roles, plan)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -42,6 +42,7 @@ def profile(
     exclude: Sequence[str] | str | None = None,
     segments: Sequence[str] | str | None = None,
     timestamp: str | None = None,
+    score: Sequence[str] | Mapping[str, str] | str | None = None,
 ) -> Profile:
     """Profile a dataset (usually the training data) and remember its column roles.
 
@@ -57,13 +58,20 @@ def profile(
         exclude: columns to leave out (ids).
         segments: columns whose values are profiled and compared apart.
         timestamp: the time column of production data: never profiled.
+        score: the classifier's score: the positive class's probability column
+            (binary), or one column per class (a list, or a mapping of class to
+            column). With ``target``, the profile keeps a performance estimator
+            (CBPE) that estimates the metrics of data without labels; with
+            ``task="regression"``, a prediction and a target and no score, DLE
+            estimates the regressor's error (scikit-learn, ``monitor[estimate]``).
 
     Raises:
         ProfileError: bad data or roles (a named column the data lacks).
         SourceError: a file cannot be found or read.
     """
     roles = roles_of(categorical=categorical, text=text, prediction=prediction, target=target,
-                     task=task, exclude=exclude, segments=segments, timestamp=timestamp)
+                     task=task, exclude=exclude, segments=segments, timestamp=timestamp,
+                     score=score)
     return profile_with_roles(data, roles or Roles())
 
 
@@ -77,6 +85,7 @@ def roles_of(
     exclude: object = None,
     segments: object = None,
     timestamp: object = None,
+    score: object = None,
 ) -> Roles | None:
     """The ``Roles`` the arguments say; None when every one is None (none was given).
 
@@ -88,7 +97,7 @@ def roles_of(
             given two roles that exclude each other.
     """
     if all(v is None for v in (categorical, text, prediction, target, task, exclude, segments,
-                               timestamp)):
+                               timestamp, score)):
         return None
     if task not in (None, "classification", "regression"):
         raise ProfileError(f"task must be 'classification' or 'regression' (or None to infer "
@@ -97,12 +106,19 @@ def roles_of(
         categorical=_names("categorical", categorical), text=_names("text", text),
         prediction=_name("prediction", prediction), target=_name("target", target), task=task,
         exclude=_names("exclude", exclude), segments=_names("segments", segments),
-        timestamp=_name("timestamp", timestamp),
+        timestamp=_name("timestamp", timestamp), score=_scores(score),
     )
     for name, given in roles.conflicts().items():  # the same pairs `monitor compare` refuses
         raise ProfileError(f"column '{name}' is given two roles, "
                            f"{' and '.join(f'{role}=' for role in given)}; give it one")
     return roles
+
+
+def _scores(score: object) -> tuple[str, ...]:
+    """A ``score=`` role as ``Roles.score``: columns, or ``CLASS=COLUMN`` entries."""
+    if isinstance(score, Mapping):
+        return tuple(f"{k}={_name('score', v)}" for k, v in score.items())
+    return _names("score", score)
 
 
 def profile_with_roles(data: object, roles: Roles, what: str = "data") -> Profile:
@@ -118,10 +134,11 @@ def profile_with_roles(data: object, roles: Roles, what: str = "data") -> Profil
         exclude=list(roles.unprofiled),
         kinds=dict.fromkeys(roles.text, "text"),
         prediction=roles.prediction, target=roles.target, task=roles.task,
-        segments=roles.segments,
+        segments=roles.segments, **roles.estimator_options(),
     )
     missing = [(role, name) for role in _CHECKED for name in _as_tuple(getattr(roles, role))
                if name not in seen]
+    missing += [("score", name) for name in roles.score_columns if name not in seen]
     if missing and seen:  # no rows may mean no columns: nothing to check names against
         listed = ", ".join(f"'{name}' ({role}=)" for role, name in missing)
         shown = ", ".join(list(seen)[:_SHOWN_COLUMNS])

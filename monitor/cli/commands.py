@@ -25,7 +25,7 @@ from monitor.alerts.delivery.dispatcher import (
     build_notifiers,
 )
 from monitor.cli.advise import cmd_advise
-from monitor.cli.compare import estimator_options, flag_roles, named_columns, require_columns
+from monitor.cli.compare import flag_roles, named_columns, require_columns
 from monitor.cli.exit_status import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from monitor.cli.render import outcome_line, print_outcome, run_json, run_lines, terminal_time
 from monitor.daemon.runner import Runner, RunOutcome
@@ -112,7 +112,7 @@ def _profile_with_roles(chunks: Iterable[pd.DataFrame], args: argparse.Namespace
     profile = build_profile(watched(), categorical=roles.categorical,
                             kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
                             prediction=roles.prediction, target=roles.target, task=roles.task,
-                            segments=roles.segments, **estimator_options(roles))
+                            segments=roles.segments, **roles.estimator_options())
     if seen:  # no rows, no columns to check the flags against
         require_columns(named_columns(roles), seen, f"DATA '{origin}'")
     # Only roles that were given: a profile without roles keeps the hash it always had.

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import os
-import sys
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -49,8 +47,7 @@ if TYPE_CHECKING:
     from monitor.analysis import Comparison, QualityOptions
     from monitor.checks import QualityResult
 
-__all__ = ["cmd_compare", "estimator_options", "flag_roles", "named_columns",
-           "require_columns"]
+__all__ = ["cmd_compare", "flag_roles", "named_columns", "require_columns"]
 
 _SHOWN_COLUMNS = 40  # columns listed in a "not in the data" message
 _SHOWN_DRIFTED = 5  # drifted columns named per segment in the table
@@ -137,25 +134,6 @@ def require_columns(named: Sequence[tuple[str, str]], columns: Collection[str],
     raise MonitorError(f"{noun} {listed} {verb} not in {where}; its columns are: {shown}")
 
 
-def estimator_options(roles: Roles) -> dict[str, Any]:
-    """The builder's options that fit a performance estimator on a reference with labels.
-
-    CBPE with ``--score``; DLE with ``--task regression`` and a prediction,
-    when scikit-learn is there to learn the error (else a note says so).
-    """
-    if roles.target is None:
-        return {}
-    if roles.score:
-        return {"score": roles.score_spec}
-    if roles.task == "regression" and roles.prediction:
-        if importlib.util.find_spec("sklearn") is None:
-            print("note: the regressor's error is not estimated without labels: "
-                  "pip install 'monitor[estimate]'", file=sys.stderr)
-            return {}
-        return {"estimate_errors": True}
-    return {}
-
-
 def _check_exclusive(roles: Roles) -> None:
     """A column has at most one of timestamp, prediction, target; of text, categorical."""
     for name, given in roles.conflicts().items():
@@ -194,7 +172,7 @@ def _profile_data(reference: str, roles: Roles) -> tuple[Profile, Roles, _Tap]:
         tap.watch(source.read()), categorical=roles.categorical,
         kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
         prediction=roles.prediction, target=roles.target, task=roles.task,
-        segments=roles.segments, **estimator_options(roles),
+        segments=roles.segments, **roles.estimator_options(),
     )
     if tap.chunks:  # an empty file says nothing of its columns
         require_columns(named_columns(roles), tap.columns, f"REFERENCE '{reference}'")

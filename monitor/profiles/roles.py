@@ -6,6 +6,8 @@ command line and the Python API read and check them the same way here.
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -15,8 +17,10 @@ from monitor.profiles.performance import Task
 
 __all__ = ["EXCLUSIVE_ROLES", "Roles"]
 
-EXCLUSIVE_ROLES = (("timestamp", "prediction", "target", "score"), ("text", "categorical"),
-                   ("prediction", "exclude"), ("score", "exclude"))
+logger = logging.getLogger(__name__)
+
+EXCLUSIVE_ROLES = (("timestamp", "prediction", "target"), ("timestamp", "target", "score"),
+                   ("text", "categorical"), ("prediction", "exclude"), ("score", "exclude"))
 """Roles one column cannot hold together."""
 
 
@@ -82,6 +86,24 @@ class Roles:
         if all("=" in s for s in self.score):
             return dict(s.split("=", 1) for s in self.score)
         return self.score[0] if len(self.score) == 1 else list(self.score)
+
+    def estimator_options(self) -> dict[str, Any]:
+        """The builder options that fit a performance estimator on a reference with labels.
+
+        CBPE with ``score``; DLE with ``task`` regression and a prediction, when
+        scikit-learn is there to learn the error (else a warning says what to install).
+        """
+        if self.target is None:
+            return {}
+        if self.score:
+            return {"score": self.score_spec}
+        if self.task == "regression" and self.prediction:
+            if importlib.util.find_spec("sklearn") is None:
+                logger.warning("the regressor's error is not estimated without labels: "
+                               "pip install 'monitor[estimate]'")
+                return {}
+            return {"estimate_errors": True}
+        return {}
 
     @property
     def score_columns(self) -> tuple[str, ...]:

@@ -92,6 +92,7 @@ class EstimatorFitter:
         needed = [*self.scores, *([self.prediction] if self.prediction else []), self.target]
         if self.method == "dle":
             needed += [f for f in self.features if f not in needed]
+        needed = list(dict.fromkeys(needed))  # the prediction may be the score itself
         missing = [c for c in needed if c not in chunk.columns]
         if missing:
             raise ProfileError(f"the reference lacks the column(s) {missing} that performance "

@@ -127,12 +127,13 @@ def monitor_view(
         "runs": [{**_point(p), "drift_share": _share(p, by_run[p.id], segment)}
                  for p in shown],
         "columns": _columns(shown, heat, by_run, anchor),
-        "quality": _series(shown, by_run,
-                           lambda r: r.check not in ("drift", "multivariate", "performance"),
+        "verdict": _verdict(by_run[shown[-1].id]) if shown else None,
+        "quality": _series(shown, by_run, lambda r: r.check not in _NOT_QUALITY,
                            lambda r: f"{r.check}:{r.column or r.name}"
                            if r.column or r.name else r.check),
-        "performance": _series(shown, by_run, lambda r: r.check == "performance",
-                               lambda r: r.method or "metric"),
+        "performance": _series(shown, by_run, lambda r: r.check in ("performance", "estimated"),
+                               lambda r: f"{r.method or 'metric'} (estimated)"
+                               if r.check == "estimated" else r.method or "metric"),
         "alerts": [_alert(a, _silenced(a, active, now)) for a in alerts],
         "messages": [_message(m) for m in messages_of(store, name, span.start, MESSAGES,
                                                       until=span.end)],
@@ -159,6 +160,18 @@ def run_view(store: Store, run: RunRecord) -> dict[str, Any]:
         "segments": segments,
         "report": run_report(store, run.id),
     }
+
+
+_NOT_QUALITY = ("drift", "multivariate", "performance", "estimated", "estimation_error",
+                "verdict")
+
+
+def _verdict(results: Sequence[ResultRecord]) -> dict[str, Any] | None:
+    """The retrain verdict of the newest run shown, with its reasons."""
+    for r in results:
+        if r.check == "verdict":
+            return {"verdict": r.name, "reasons": (r.note or "").split("; ")}
+    return None
 
 
 def _point(run: RunPoint | RunRecord) -> dict[str, Any]:

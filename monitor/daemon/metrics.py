@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from monitor.analysis.estimates import estimate_metrics
 from monitor.daemon.runner import RunOutcome
 from monitor.errors import MonitorError
 from monitor.records import FINISHED_RUN_STATUSES, OUTBOX_STAGES, ResultRecord
@@ -101,6 +102,7 @@ class Metrics:
         self._columns: dict[str, set[tuple[str, str]]] = {}
         self._checks: dict[str, set[tuple[str, str]]] = {}
         self._model: dict[str, set[tuple[str]]] = {}
+        self._verdicts: dict[str, set[tuple[()]]] = {}
 
     def _run_gauges(self, registry: CollectorRegistry) -> None:
         """The gauges that show each monitor's newest finished run."""
@@ -135,8 +137,11 @@ class Metrics:
             "run (the same series as monitor_quality_check_passed)",
             ["monitor", "check", "column"], registry=registry)
         self.model_metric = Gauge(
-            "monitor_model_metric", "Model metric on the labelled rows, last run",
+            "monitor_model_metric", "Model metric on the labelled rows, last run; "
+            "estimated ones as estimated.METRIC (and .lower, .upper: the 95 % band)",
             ["monitor", "metric"], registry=registry)
+        self.verdict = Gauge("monitor_verdict", "Retrain verdict of the last run: 0 ok, "
+                             "1 watch, 2 retrain", ["monitor"], registry=registry)
 
     def observe(self, outcome: RunOutcome) -> None:
         """Record one run's outcome; skipped, leased and interrupted ones only count."""
@@ -156,7 +161,9 @@ class Metrics:
             columns = [_Column(c.column, c.method, finite(c.statistic), c.drifted,
                                finite(c.effect_size)) for c in comparison.columns]
             self._show_drift(outcome.monitor, finite(comparison.drift_share), columns,
-                             comparison.performance)
+                             {**comparison.performance, **estimate_metrics(comparison.estimated)})
+        if outcome.verdict is not None:
+            self._show_verdict(outcome.monitor, outcome.verdict)
 
     def restore(self, store: Store, monitors: Iterable[str]) -> None:
         """Show each monitor's newest stored run, as ``observe`` did before the restart.
@@ -195,6 +202,7 @@ class Metrics:
                       self.drifted_columns, self.compared_columns, self.quality_failed,
                       self.last_tick):
             gauge.remove(monitor)
+        self._forget(self._verdicts, monitor, set(), self.verdict)
         self._forget(self._columns, monitor, set(), self.column_statistic, self.column_drifted)
         self._forget(self._checks, monitor, set(), self.quality_passed, self.quality_value)
         self._forget(self._model, monitor, set(), self.model_metric)
@@ -209,6 +217,9 @@ class Metrics:
         columns = [_Column(r.column or "", r.method or "", r.statistic, bool(r.drifted),
                            r.effect_size) for r in latest.results if r.check == "drift"]
         self._show_drift(monitor, latest.run.drift_share, columns, _performance(latest.results))
+        for r in latest.results:
+            if r.check == "verdict" and r.segment is None and r.value is not None:
+                self._show_verdict(monitor, r.value)
 
     def _show_window(self, monitor: str, window_end: float, rows: int,
                      checks: Sequence[_Check]) -> None:
@@ -249,6 +260,10 @@ class Metrics:
         for name, value in model.items():
             self.model_metric.labels(monitor, name).set(value)
 
+    def _show_verdict(self, monitor: str, level: float) -> None:
+        self._verdicts[monitor] = {()}
+        self.verdict.labels(monitor).set(level)
+
     @staticmethod
     def _forget(shown: dict[str, set[Any]], monitor: str, now: set[Any], *gauges: Gauge) -> None:
         """Remove the series of ``monitor`` that its previous run showed and this one does not."""
@@ -259,9 +274,16 @@ class Metrics:
 
 
 def _performance(results: Iterable[ResultRecord]) -> dict[str, float]:
-    """Model metrics from stored results (``check`` performance, the metric in ``method``)."""
-    return {r.method: r.value for r in results
-            if r.check == "performance" and r.method and r.value is not None}
+    """Model metrics from stored results (``check`` performance, the metric in ``method``),
+    and the whole window's estimated ones as ``estimated.METRIC`` (with ``.lower``, ``.upper``)."""
+    out = {r.method: r.value for r in results
+           if r.check == "performance" and r.method and r.value is not None}
+    for r in results:
+        if r.check == "estimated" and r.segment is None and r.method:
+            out.update((name, v) for name, v in (
+                (f"estimated.{r.method}", r.value), (f"estimated.{r.method}.lower", r.lower),
+                (f"estimated.{r.method}.upper", r.upper)) if v is not None)
+    return out
 
 
 class StoreCollector(Collector):

@@ -90,6 +90,7 @@ class RunOutcome:
     rows: int = 0
     seconds: float = 0.0
     quality_failed: tuple[str, ...] = field(default=())
+    verdict: float | None = None  # the whole window's retrain verdict level (0, 1, 2)
 
 
 class Runner:
@@ -306,6 +307,7 @@ class Runner:
             notifications=len(evaluation.notifications), run_id=stored.id, rows=analysis.rows,
             quality_failed=tuple(f"{q.check}:{q.column}" if q.column else q.check
                                  for q in comparison.quality if not q.passed),
+            verdict=analysis.verdict,
         )
 
     def _previous(self, spec: MonitorSpec, window: Window) -> tuple[Window, int] | None:

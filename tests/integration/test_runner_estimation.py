@@ -18,8 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 from sklearn.metrics import accuracy_score, roc_auc_score
 
+from monitor.console.series import TimeRange
+from monitor.console.views import monitor_view
+from monitor.daemon.metrics import Metrics
 from monitor.daemon.runner import Runner
 from monitor.rules.loader import load_rules
 from monitor.store import open_store
@@ -154,6 +158,27 @@ def test_estimate_follows_covariate_shift_and_labels_expose_concept_drift(
         name, note = verdict(47)
         assert name == "retrain" and f"below the {FLOOR} floor" in note
         assert "retrain" in outcomes[47].firing and "retrain" not in outcomes[38].firing
+
+        # /metrics shows the estimate and the verdict, live and after a restart alike.
+        live = Metrics(CollectorRegistry())
+        live.observe(outcomes[47])
+        restored = CollectorRegistry()
+        Metrics(restored).restore(store, ["loans"])
+        for registry in (live.registry, restored):
+            text = generate_latest(registry).decode()
+            assert 'monitor_verdict{monitor="loans"} 2.0' in text
+            assert 'monitor_model_metric{metric="estimated.roc_auc.lower",monitor="loans"}' in text
+
+        # The console's monitor page: the verdict and its reasons, the estimate beside the
+        # realized metric, and neither among the data-quality checks.
+        view = monitor_view(store, "loans", TimeRange(T0, T0 + 48 * HOUR, "custom"),
+                            T0 + 48 * HOUR)
+        assert view["verdict"]["verdict"] == "retrain"
+        assert any("realized roc_auc" in reason for reason in view["verdict"]["reasons"])
+        names = {series["name"] for series in view["performance"]}
+        assert {"roc_auc", "roc_auc (estimated)"} <= names
+        assert not any("estimat" in series["name"] or "verdict" in series["name"]
+                       for series in view["quality"])
     finally:
         store.close()
 

@@ -109,7 +109,8 @@ def test_estimate_follows_covariate_shift_and_labels_expose_concept_drift(
         runner = Runner(store, clock=lambda: T0 + 48 * HOUR)
         outcomes = {hour: runner.run_window(spec, Window(T0 + hour * HOUR, T0 + (hour + 1) * HOUR))
                     for hour in range(18, 48)}
-        assert all(o.status == "ok" for o in outcomes.values()), [o.error for o in outcomes.values()]
+        assert all(o.status == "ok" for o in outcomes.values()), [
+            o.error for o in outcomes.values()]
 
         # Covariate shift only (hours 24-29): the estimate, made without labels, holds the truth.
         covered = 0

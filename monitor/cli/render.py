@@ -14,6 +14,7 @@ from typing import Any
 from monitor.daemon.runner import RunOutcome
 from monitor.records import ResultRecord, RunRecord
 from monitor.report import render_table
+from monitor.rules.metric_names import VERDICT_LEVELS
 from monitor.rules.schema import MonitorSpec
 from monitor.times import format_time
 
@@ -30,6 +31,9 @@ def print_outcome(outcome: RunOutcome, spec: MonitorSpec) -> None:
     print(outcome_line(outcome))
     if outcome.comparison is not None and outcome.status == "ok":
         print(render_table(outcome.comparison, _reference_label(spec), str(outcome.window)))
+    if outcome.verdict is not None:
+        name = next(k for k, v in VERDICT_LEVELS.items() if v == outcome.verdict)
+        print(f"Retrain verdict: {name} (`monitor advise` gives the reasons)")
     for alert, status in outcome.transitions:
         print(f"alert {alert}: now {status}")
     print()

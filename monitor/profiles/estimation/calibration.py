@@ -7,6 +7,13 @@ share of positives by isotonic regression (pool-adjacent-violators, through
 ``IsotonicRegression`` does; new scores are mapped by linear interpolation
 between the fitted points and clipped to the end values outside them. The map
 is kept as the corners of its steps only, so it is small and JSON-able.
+
+Scores that already are probabilities may need no map: isotonic steps flatten
+the probability inside each step and clip the ends, which costs accuracy when
+there was nothing to correct. ``choose_calibration`` keeps the scores as they
+are (the identity map) unless the isotonic map predicts held-out reference
+labels better (a lower Brier score over ``FOLDS`` folds), as NannyML checks
+before it calibrates.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Calibration", "fit_calibration"]
+__all__ = ["FOLDS", "IDENTITY", "Calibration", "choose_calibration", "fit_calibration"]
+
+FOLDS = 5
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -70,6 +79,38 @@ def fit_calibration(scores: np.ndarray, labels: np.ndarray) -> Calibration:
     means = np.add.reduceat(ys, start) / counts
     fitted = isotonic_regression(means, weights=counts.astype(np.float64)).x
     return Calibration(*_corners(unique, np.clip(fitted, 0.0, 1.0)))
+
+
+IDENTITY = Calibration(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+"""The map of scores that are probabilities already."""
+
+
+def choose_calibration(scores: np.ndarray, labels: np.ndarray, seed: int = 0) -> Calibration:
+    """The isotonic map of ``labels`` on ``scores``, or ``IDENTITY`` when it does not help.
+
+    The identity is kept when every score lies in [0, 1] and its Brier score
+    on held-out folds is no worse than the isotonic map's fitted on the rest.
+
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.random(4000)
+    >>> choose_calibration(p, (rng.random(4000) < p).astype(float)) is IDENTITY
+    True
+    >>> choose_calibration(p, (rng.random(4000) < p ** 3).astype(float)) is IDENTITY
+    False
+    """
+    keep = np.isfinite(scores) & np.isfinite(labels)
+    scores, labels = scores[keep], labels[keep]
+    fitted = fit_calibration(scores, labels)
+    if scores.size < 2 * FOLDS or scores.min() < 0 or scores.max() > 1:
+        return fitted
+    fold = np.random.default_rng(seed).permutation(scores.size) % FOLDS
+    raw = isotonic = 0.0
+    for k in range(FOLDS):
+        held = fold == k
+        own = fit_calibration(scores[~held], labels[~held]).apply(scores[held])
+        raw += float(np.square(scores[held] - labels[held]).sum())
+        isotonic += float(np.square(own - labels[held]).sum())
+    return IDENTITY if raw <= isotonic else fitted
 
 
 def _corners(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

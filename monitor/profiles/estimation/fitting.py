@@ -15,7 +15,7 @@ import pandas as pd
 
 from monitor.errors import ProfileError
 from monitor.profiles.estimation import cbpe, dle
-from monitor.profiles.estimation.calibration import fit_calibration
+from monitor.profiles.estimation.calibration import choose_calibration
 from monitor.profiles.estimation.estimator import Estimator, Method, class_index
 from monitor.profiles.joint import merge_rows
 from monitor.profiles.performance import CLASSIFICATION, read_labels
@@ -136,7 +136,7 @@ class EstimatorFitter:
                     f"{list(self.classes)} of the score columns {list(self.scores)}")
             labels = [np.where(index >= 0, (index == k).astype(np.float64), np.nan)
                       for k in range(len(self.classes))]
-        calibrations = tuple(fit_calibration(raw[:, k], y) for k, y in enumerate(labels))
+        calibrations = tuple(choose_calibration(raw[:, k], y) for k, y in enumerate(labels))
         edges = tuple(cbpe.score_edges(raw[:, k]) for k in range(len(self.classes)))
         return Estimator("cbpe", self.target, self.prediction, self.rows, scores=self.scores,
                          classes=self.classes, calibrations=calibrations, edges=edges)

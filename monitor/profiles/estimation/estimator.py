@@ -141,9 +141,10 @@ class Estimator:
     def _add_scores(self, state: np.ndarray, chunk: pd.DataFrame) -> int:
         raw, probability = self.probabilities(chunk)
         readable = np.isfinite(raw).all(axis=1)
-        raw, probability = raw[readable], probability[readable]
         if self.binary:
             predicted = self._predicted_binary(chunk, probability[:, 0])[readable]
+        raw, probability = raw[readable], probability[readable]
+        if self.binary:
             label = (read_labels(chunk[self.target], CLASSIFICATION)
                      if self.target in chunk.columns else np.full(len(chunk), np.nan))[readable]
             columns = [(predicted, label >= 0.5, np.isfinite(label))]

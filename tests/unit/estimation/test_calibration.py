@@ -7,8 +7,15 @@ import json
 import numpy as np
 import pytest
 from sklearn.isotonic import IsotonicRegression
+from sklearn.metrics import brier_score_loss
 
-from monitor.profiles.estimation.calibration import Calibration, fit_calibration
+from monitor.profiles.estimation.calibration import (
+    FOLDS,
+    IDENTITY,
+    Calibration,
+    choose_calibration,
+    fit_calibration,
+)
 
 
 def _sklearn(scores: np.ndarray, labels: np.ndarray) -> IsotonicRegression:
@@ -107,3 +114,59 @@ def test_from_dict_refuses_points_that_are_not_a_monotone_map(points: dict[str, 
     """Points that cannot come from an isotonic fit are refused with ValueError."""
     with pytest.raises(ValueError, match="non-decreasing"):
         Calibration.from_dict(points)
+
+
+def _held_out_briers(scores: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, float]:
+    """Brier scores of the raw scores and of sklearn's isotonic fit on the other folds."""
+    fold = np.random.default_rng(seed).permutation(scores.size) % FOLDS
+    raw = isotonic = 0.0
+    for k in range(FOLDS):
+        held = fold == k
+        fitted = _sklearn(scores[~held], labels[~held]).predict(scores[held])
+        raw += brier_score_loss(labels[held], scores[held]) * held.sum()
+        isotonic += brier_score_loss(labels[held], fitted) * held.sum()
+    return raw, isotonic
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_choice_follows_the_held_out_brier_score(seed: int) -> None:
+    """The identity is kept exactly when it predicts held-out labels no worse (sklearn's Brier)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.random(3000)
+    power = (1.0, 1.0, 1.15, 1.3, 2.0, 3.0)[seed]  # from calibrated to far off
+    labels = (rng.random(3000) < scores ** power).astype(np.float64)
+    raw, isotonic = _held_out_briers(scores, labels, 0)
+    chosen = choose_calibration(scores, labels)
+    if raw <= isotonic:
+        assert chosen is IDENTITY
+    else:
+        fitted = fit_calibration(scores, labels)
+        assert chosen is not IDENTITY
+        np.testing.assert_array_equal(chosen.x, fitted.x)
+        np.testing.assert_array_equal(chosen.y, fitted.y)
+    if power >= 2.0:  # far off: the isotonic map must win
+        assert chosen is not IDENTITY
+
+
+def test_calibrated_probabilities_keep_the_identity_map() -> None:
+    """Labels drawn from the scores: the identity is kept in most of 10 references."""
+    kept = 0
+    for seed in range(10):
+        rng = np.random.default_rng(100 + seed)
+        scores = rng.beta(2, 2, 20_000)
+        kept += choose_calibration(scores, (rng.random(20_000) < scores).astype(float)) is IDENTITY
+    assert kept >= 8
+
+
+def test_scores_that_are_not_probabilities_or_too_few_always_get_the_isotonic_map() -> None:
+    """Scores outside [0, 1] cannot be kept; fewer rows than two per fold are not judged."""
+    rng = np.random.default_rng(8)
+    logits = rng.normal(size=2000)
+    labels = (rng.random(2000) < 1 / (1 + np.exp(-logits))).astype(np.float64)
+    chosen = choose_calibration(logits, labels)
+    np.testing.assert_array_equal(chosen.y, fit_calibration(logits, labels).y)
+    assert chosen is not IDENTITY
+    few = choose_calibration(np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 1.0]))
+    assert few is not IDENTITY and few.apply(np.array([0.9]))[0] == 1.0
+    with_nan = np.concatenate([[np.nan] * 5, rng.random(2 * FOLDS - 1)])
+    assert choose_calibration(with_nan, np.ones(with_nan.size)) is not IDENTITY

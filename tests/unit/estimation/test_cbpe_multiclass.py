@@ -44,7 +44,7 @@ def _probabilities(rng: np.random.Generator, rows: int, shift: tuple[float, floa
 def _draw(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
     """A class index per row, drawn from its probabilities."""
     u = rng.random((probabilities.shape[0], 1))
-    return np.minimum((u > np.cumsum(probabilities, axis=1)).sum(axis=1), 2)
+    return np.asarray(np.minimum((u > np.cumsum(probabilities, axis=1)).sum(axis=1), 2))
 
 
 def _frame(probabilities: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
@@ -52,7 +52,7 @@ def _frame(probabilities: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def _sklearn(y: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray,
-             labels: Sequence[object]) -> dict[str, float]:
+             labels: Sequence[object] | np.ndarray) -> dict[str, float]:
     return {
         "roc_auc": roc_auc_score(y, probabilities, multi_class="ovr", average="macro",
                                  labels=list(labels)),
@@ -165,6 +165,20 @@ def test_prediction_column_names_the_predicted_class() -> None:
     p = estimator.probabilities(_frame(window, columns))[1]
     chosen = p[np.arange(3000), pd.Index(ANIMALS).get_indexer(guess)]
     assert estimate.metrics["accuracy"].value == pytest.approx(chosen.mean(), rel=1e-12)
+
+
+def test_rows_with_a_missing_score_are_unreadable(
+        fitted: tuple[Estimator, tuple[str, ...], np.ndarray]) -> None:
+    """A row missing any class's score is left out and counted."""
+    estimator, columns, labels = fitted
+    rng = np.random.default_rng(91)
+    probabilities = _probabilities(rng, 1000, (0.0, 0.0))
+    frame = _frame(probabilities, columns).assign(y=labels[_draw(rng, probabilities)])
+    frame.loc[:6, columns[1]] = np.nan
+    accumulator = EstimationAccumulator(estimator)
+    accumulator.update(frame)
+    assert accumulator.unreadable == 7
+    assert accumulator.estimate() == _estimate(estimator, frame.iloc[7:])
 
 
 def test_labels_outside_the_classes_are_refused() -> None:

@@ -12,14 +12,14 @@ COPY pyproject.toml README.md constraints.txt ./
 # monitor/migrations is a symbolic link to ../alembic: both go in, and the wheel holds the files.
 COPY alembic ./alembic
 COPY monitor ./monitor
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt '.[postgres]'
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt '.[postgres,estimate]'
 
 FROM python:3.11-slim
 RUN useradd --system --create-home --uid 10001 monitor \
  && mkdir -p /etc/monitor/rules /var/lib/monitor \
  && chown monitor:monitor /var/lib/monitor
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links /wheels 'monitor[postgres]' \
+RUN pip install --no-cache-dir --no-index --find-links /wheels 'monitor[postgres,estimate]' \
  && rm -rf /wheels
 USER monitor
 WORKDIR /var/lib/monitor

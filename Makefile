@@ -43,16 +43,17 @@ lint: $(VENV)/.installed-test
 
 # A fresh virtual environment holds the project (editable, so `--exclude-editable` leaves it
 # out) and its runtime dependencies only: what it freezes is what `pip install -c
-# constraints.txt 'monitor[postgres]'` and the Dockerfile install. Written to a temporary file
+# constraints.txt 'monitor[postgres,estimate]'` and the Dockerfile install. Written to a temporary file
 # first, so that a failed install leaves the old constraints.txt as it was.
 CONSTRAINTS_VENV := build/constraints-venv
 constraints:
 	rm -rf $(CONSTRAINTS_VENV)
 	$(PYTHON) -m venv $(CONSTRAINTS_VENV)
 	$(CONSTRAINTS_VENV)/bin/pip install --quiet --upgrade pip
-	$(CONSTRAINTS_VENV)/bin/pip install --quiet -e '.[postgres]'
-	{ echo "# Exact versions of monitor's runtime dependencies, postgres extra included, for"; \
-	  echo "# reproducible installs: pip install -c constraints.txt 'monitor[postgres]'."; \
+	$(CONSTRAINTS_VENV)/bin/pip install --quiet -e '.[postgres,estimate]'
+	{ echo "# Exact versions of monitor's runtime dependencies, postgres and estimate extras"; \
+	  echo "# included, for reproducible installs: pip install -c constraints.txt"; \
+	  echo "# 'monitor[postgres,estimate]'."; \
 	  echo "# Made by \`make constraints\` (pip freeze of a fresh virtual environment) with"; \
 	  echo "# $$($(CONSTRAINTS_VENV)/bin/python -V) on $$(uname -sm): do not edit by hand."; \
 	  $(CONSTRAINTS_VENV)/bin/pip freeze --exclude-editable --exclude monitor; \

@@ -1,7 +1,7 @@
 """constraints.txt and the Dockerfile's build: exact pins, and a context that builds the wheel.
 
 ``constraints.txt`` must pin every runtime dependency (``pyproject.toml``'s
-and the ``postgres`` extra's, and what they need in turn) with ``==`` to a
+and the ``postgres`` and ``estimate`` extras', and what they need in turn) with ``==`` to a
 version ``pyproject.toml`` accepts; ``make constraints`` writes it. The image
 builds from a clean checkout: every ``COPY`` source of the build stage exists
 and ``.dockerignore`` keeps none of it out, and a wheel built from those
@@ -31,7 +31,8 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 RUNTIME = [Requirement(r) for r in [*PROJECT["dependencies"],
-                                    *PROJECT["optional-dependencies"]["postgres"]]]
+                                    *PROJECT["optional-dependencies"]["postgres"],
+                                    *PROJECT["optional-dependencies"]["estimate"]]]
 
 
 def pins() -> dict[str, Version]:
@@ -82,7 +83,7 @@ def test_make_constraints_says_how_the_file_was_made() -> None:
         line.startswith("#") for line in header)
     makefile = (REPO / "Makefile").read_text()
     target = makefile[makefile.index("\nconstraints:"):]
-    assert "install --quiet -e '.[postgres]'" in target
+    assert "install --quiet -e '.[postgres,estimate]'" in target
     assert "freeze --exclude-editable" in target and "> constraints.txt.tmp" in target
 
 
@@ -116,8 +117,9 @@ def test_the_build_stage_uses_the_constraints_and_copies_what_the_wheel_needs() 
     assert listed and [path for path in listed if ignored(path)] == []
     assert ignored("monitor/__pycache__/x.pyc") and ignored(".venv") and ignored("monitor.db")
     text = (REPO / "Dockerfile").read_text()
-    assert "pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt '.[postgres]'" in text
-    assert "--no-index --find-links /wheels 'monitor[postgres]'" in text
+    assert ("pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt "
+            "'.[postgres,estimate]'") in text
+    assert "--no-index --find-links /wheels 'monitor[postgres,estimate]'" in text
 
 
 def test_the_copied_sources_alone_build_a_complete_wheel(tmp_path: Path) -> None:

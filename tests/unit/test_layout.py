@@ -29,6 +29,7 @@ FOUNDATION = {"errors", "plugins", "records", "retry", "settings", "times", "win
 ALLOWED = {
     "profiles": set(),
     "checks": {"profiles"},
+    "estimation": {"profiles"},
     "stats": {"profiles"},
     "sources": {"profiles", "checks"},
     "store": set(),

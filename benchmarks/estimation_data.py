@@ -159,9 +159,10 @@ def _xy(name: str, task: str, frames: tuple[pd.DataFrame, pd.DataFrame], chunk: 
                    chunk_size=chunk, note=note, drift_from=drift_from)
 
 
-def simulated(quick: bool) -> list[DataSet]:
-    """The six simulated data sets (smaller with ``quick``)."""
+def simulated(quick: bool, chunks: int | None = None) -> list[DataSet]:
+    """The six simulated data sets (smaller with ``quick``), ``chunks`` analysis chunks each."""
     n_ref, n_chunks, chunk = (10_000, 4, 2_000) if quick else (50_000, 12, 5_000)
+    n_chunks = chunks or n_chunks
     late = n_chunks // 2
     return [
         _xy("sim_binary", "binary", binary(n_ref, n_chunks, chunk), chunk,

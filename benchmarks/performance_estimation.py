@@ -19,12 +19,13 @@ repository, from the repository root:
     .venv-nannyml/bin/python benchmarks/performance_estimation.py [--quick] [--only NAME]
 
 (NannyML imports statsmodels without declaring it.) Without nannyml installed the monitor's
-side still runs and NannyML's columns stay empty. The full run takes some minutes.
+side still runs and NannyML's columns stay empty. The full run takes about a minute.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import math
 import os
@@ -56,6 +57,7 @@ from estimation_data import DataSet, nannyml_sets, simulated
 CLASSIFICATION = ["accuracy", "precision", "recall", "f1", "roc_auc"]
 REGRESSION = ["mae", "rmse"]
 TIMING_ROWS = 1_000_000
+Z95 = 1.959963984540054
 
 
 def metric_names(data: DataSet) -> list[str]:
@@ -64,7 +66,11 @@ def metric_names(data: DataSet) -> list[str]:
 
 
 def realized(data: DataSet, chunk: pd.DataFrame) -> dict[str, float]:
-    """The metrics computed from the chunk's labels: one function for both tools."""
+    """The metrics computed from the chunk's labels: one function for both tools.
+
+    A precision without predicted positives (or a recall without positives) is undefined:
+    NaN, and the chunk is left out of that metric's errors and coverage for both tools.
+    """
     y = chunk[data.target].to_numpy()
     pred = chunk[data.prediction].to_numpy()
     if data.task == "regression":
@@ -72,11 +78,11 @@ def realized(data: DataSet, chunk: pd.DataFrame) -> dict[str, float]:
                 "rmse": math.sqrt(float(mean_squared_error(y, pred)))}
     if data.task == "binary":
         assert isinstance(data.score, str)
-        avg: dict[str, Any] = {"zero_division": 0}
+        avg: dict[str, Any] = {"zero_division": np.nan}
         auc = float(roc_auc_score(y, chunk[data.score].to_numpy()))
     else:
         assert isinstance(data.score, dict)
-        avg = {"average": "macro", "labels": data.classes, "zero_division": 0}
+        avg = {"average": "macro", "labels": data.classes, "zero_division": np.nan}
         # Macro one-vs-rest AUC by hand: shipped scores rounded to 0.01 need not sum to 1.
         auc = float(np.mean([roc_auc_score(y == c, chunk[data.score[c]].to_numpy())
                              for c in data.classes]))
@@ -94,6 +100,7 @@ class Side:
     """One tool's per-chunk estimates and its timings."""
 
     bands: list[dict[str, Band]] = field(default_factory=list)
+    bands95: list[dict[str, Band]] = field(default_factory=list)  # NannyML: ±1.96 σ
     fit_s: float = math.nan
     estimate_s: float = math.nan  # whole analysis period, chunk by chunk
     error: str = ""
@@ -104,10 +111,11 @@ class Side:
 def _monitor_fit(data: DataSet) -> Any:
     from monitor.estimation import fit_estimator
 
-    return fit_estimator(data.reference,
-                         task="regression" if data.task == "regression" else "classification",
-                         target=data.target, score=data.score, prediction=data.prediction,
-                         features=data.features or None)
+    task = {"task": "regression" if data.task == "regression" else "classification"}
+    if "task" not in inspect.signature(fit_estimator).parameters:
+        task = {}  # CBPE with a score, DLE without
+    return fit_estimator(data.reference, **task, target=data.target, score=data.score,
+                         prediction=data.prediction, features=data.features or None)
 
 
 def _monitor_estimate(estimator: Any, frame: pd.DataFrame) -> Any:
@@ -172,10 +180,13 @@ def run_nannyml(data: DataSet, chunks: list[pd.DataFrame]) -> Side:
         raise SystemExit(f"{data.name}: NannyML's chunks {list(zip(starts, ends, strict=True))}"
                          f" differ from ours {expected}")
     for _, row in frame.iterrows():
-        side.bands.append({m: (float(row[(m, "value")]),
-                               float(row[(m, "lower_confidence_boundary")]),
+        value = {m: float(row[(m, "value")]) for m in metric_names(data)}
+        side.bands.append({m: (v, float(row[(m, "lower_confidence_boundary")]),
                                float(row[(m, "upper_confidence_boundary")]))
-                           for m in metric_names(data)})
+                           for m, v in value.items()})
+        se = {m: float(row[(m, "sampling_error")]) for m in metric_names(data)}
+        side.bands95.append({m: (v, v - Z95 * se[m], v + Z95 * se[m])
+                             for m, v in value.items()})
     return side
 
 
@@ -219,6 +230,8 @@ def print_chunks(data: DataSet, truth: list[dict[str, float]], mon: Side, nml: S
         for i, t in enumerate(truth):
             cells = [_cell(_band(side, i, metric), t[metric]) for side in (mon, nml)]
             print(f"| {i} | {metric} | {_fmt(t[metric])} | {cells[0]} | {cells[1]} |")
+    print(f"\nwhole analysis period, chunk by chunk: monitor {mon.estimate_s:.2f} s, "
+          f"NannyML {nml.estimate_s:.2f} s")
 
 
 Row = dict[str, Any]
@@ -229,32 +242,48 @@ def summarise(data: DataSet, truth: list[dict[str, float]], mon: Side, nml: Side
     """MAE of each tool and the share of chunks inside each band, over ``chunk_ids``."""
     rows = []
     for metric in metric_names(data):
-        row: Row = {"data": data.name, "metric": metric, "chunks": len(chunk_ids)}
-        for side, key in ((mon, "mon"), (nml, "nml")):
+        defined = sum(math.isfinite(truth[i][metric]) for i in chunk_ids)
+        row: Row = {"data": data.name, "metric": metric, "chunks": defined}
+        for side, key in ((mon, "mon"), (nml, "nml"), (Side(nml.bands95), "n95")):
             bands = [_band(side, i, metric) for i in chunk_ids]
             pairs = [(b, truth[i][metric]) for b, i in zip(bands, chunk_ids, strict=True)
-                     if b is not None]
+                     if b is not None and math.isfinite(truth[i][metric])]
+            undefined = [b for b, _ in pairs if not math.isfinite(b[0])]
+            if undefined:  # the tool gave no number where the realized value exists
+                row[f"undefined_{key}"] = len(undefined)
+                pairs = [(b, t) for b, t in pairs if math.isfinite(b[0])]
             row[f"mae_{key}"] = (float(np.mean([abs(b[0] - t) for b, t in pairs]))
                                  if pairs else math.nan)
             inside = [_inside(b, t) for b, t in pairs]
             row[f"cov_{key}"] = (sum(bool(x) for x in inside) / len(inside)
                                  if inside else math.nan)
+            row[f"hw_{key}"] = (float(np.mean([(b[2] - b[1]) / 2 for b, _ in pairs]))
+                                if pairs else math.nan)
         rows.append(row)
     return rows
 
 
 def print_summary(title: str, rows: list[Row]) -> None:
-    """The summary table: MAE and band coverage per data set and metric."""
+    """The summary table: errors, band half-widths and coverages per data set and metric."""
     print(f"\n## {title}\n")
     print("| data set | metric | chunks | MAE monitor | MAE NannyML | monitor/NannyML "
-          "| coverage monitor (95 %) | coverage NannyML (±3σ) |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| half-width monitor (95 %) | half-width NannyML (1.96 σ) | coverage monitor "
+          "| coverage NannyML ±1.96 σ | coverage NannyML ±3 σ |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def mae(r: Row, key: str) -> str:
+        gaps = r.get(f"undefined_{key}", 0)
+        return _fmt(r[f"mae_{key}"]) + (f" ({gaps} NaN)" if gaps else "")
+
+    def cov(x: float) -> str:
+        return "—" if math.isnan(x) else f"{x:.0%}"
+
     for r in rows:
         ratio = r["mae_mon"] / r["mae_nml"] if r["mae_nml"] else math.nan
-        cov_m = "—" if math.isnan(r["cov_mon"]) else f"{r['cov_mon']:.0%}"
-        cov_n = "—" if math.isnan(r["cov_nml"]) else f"{r['cov_nml']:.0%}"
-        print(f"| {r['data']} | {r['metric']} | {r['chunks']} | {_fmt(r['mae_mon'])} "
-              f"| {_fmt(r['mae_nml'])} | {ratio:.2f} | {cov_m} | {cov_n} |")
+        ratio_text = "—" if math.isnan(ratio) else f"{ratio:.2f}"
+        print(f"| {r['data']} | {r['metric']} | {r['chunks']} | {mae(r, 'mon')} "
+              f"| {mae(r, 'nml')} | {ratio_text} | {_fmt(r['hw_mon'])} | {_fmt(r['hw_n95'])} "
+              f"| {cov(r['cov_mon'])} | {cov(r['cov_n95'])} | {cov(r['cov_nml'])} |")
 
 
 # ---------------------------------------------------------------- timing
@@ -274,8 +303,11 @@ def _timed(fn: Callable[[], object]) -> float:
 def time_window(data: DataSet, rows: int, have_nml: bool) -> Row:
     """Fit time and the time to estimate one window of ``rows`` rows, for each tool."""
     window = _window(data, rows)
-    row: Row = {"data": data.name, "rows": rows}
+    row: Row = {"data": data.name, "rows": rows, "ref": len(data.reference)}
     try:
+        from monitor.profiles.estimation import dle
+
+        dle._fitted.cache_clear()  # DLE's models are fitted once per process: time a real fit
         row["fit_mon"] = _timed(lambda: _monitor_fit(data))
         estimator = _monitor_fit(data)
         row["est_mon"] = _timed(lambda: _monitor_estimate(estimator, window))
@@ -312,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="smaller reference and four small chunks per data set")
     parser.add_argument("--only", metavar="NAME", help="run one data set")
+    parser.add_argument("--chunks", type=int, help="analysis chunks of each simulated set")
+    parser.add_argument("--summary", action="store_true", help="no per-chunk tables")
     parser.add_argument("--no-timing", action="store_true", help="skip the 1M-row timing")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -326,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         have_nml = False
         print(f"NannyML not available ({exc}): its columns stay empty")
-    sets = simulated(args.quick) + (nannyml_sets(args.quick) if have_nml else [])
+    sets = simulated(args.quick, args.chunks) + (nannyml_sets(args.quick) if have_nml else [])
     if args.only:
         sets = [d for d in sets if d.name == args.only]
         if not sets:
@@ -338,9 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         truth = [realized(data, c) for c in chunks]
         mon = run_monitor(data, chunks)
         nml_side = run_nannyml(data, chunks) if have_nml else Side(error="not installed")
-        print_chunks(data, truth, mon, nml_side)
-        print(f"\nwhole analysis period, chunk by chunk: monitor {mon.estimate_s:.2f} s, "
-              f"NannyML {nml_side.estimate_s:.2f} s")
+        if not args.summary:
+            print_chunks(data, truth, mon, nml_side)
         overall += summarise(data, truth, mon, nml_side, list(range(len(chunks))))
         if data.drift_from is not None:
             drifted += summarise(data, truth, mon, nml_side,
@@ -354,9 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         timing = []
         for data in sets:
             if data.name in ("sim_binary", "sim_multiclass", "sim_regression", "nml_car_price"):
-                row = time_window(data, rows, have_nml)
-                row["ref"] = len(data.reference)
-                timing.append(row)
+                timing.append(time_window(data, rows, have_nml))
         if timing:
             print_timing(timing)
     return 0

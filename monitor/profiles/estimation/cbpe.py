@@ -11,19 +11,26 @@ performance without ground truth", 2022).
 
 **State.** Per class (binary: the positive class only), rows are binned on
 the reference's score quantiles (``SCORE_BINS`` bins) and split by whether the
-class was predicted. Each cell keeps four sums: rows, Σp, labelled rows and
-labelled positives. They merge by addition, so windows stream in chunks
-and combine exactly. Everything but ROC AUC is exact; ROC AUC counts two rows
-of the same bin as a tie, an error below half the largest bin's share of the
-rows (about 1/(2·SCORE_BINS) of the positives times the negatives).
+class was predicted. Each cell keeps five sums: rows, Σp, labelled rows,
+labelled positives and the sum of the raw scores. They merge by addition, so
+windows stream in chunks and combine exactly. Everything but ROC AUC is
+exact; ROC AUC counts two rows of the same bin as a tie, an error below half
+the largest bin's share of the rows (about 1/(2·SCORE_BINS)).
 
 **Band.** Given the scores, the realized labels are independent Bernoulli
 draws, so the realized metric varies around the estimate. Drawing each cell's
 positives ``DRAWS`` times from a binomial law with the cell's rows and mean
 probability (whose variance is at least the exact Poisson-binomial one, so
 the band errs wide) gives the 2.5 % and 97.5 % quantiles of the realized metric: the 95 %
-band. It leaves out the error of the calibration itself, which the
-reference's size bounds.
+band. The calibration's own error, from a finite reference, is added to
+each draw: the reference's labelled rows are resampled ``BOOTSTRAPS`` times
+when the estimator is fitted, an isotonic map fitted on each, and the
+metric's shift under each map (each cell's probability read at its mean
+score) is added to the draws in turn. Scores kept as they are (no map) add
+none. For multiclass models, whose classes share each row, the bands of
+accuracy, precision, recall and F1 come from whole confusion matrices drawn
+at once (``confusion``), and each class's drawn positives are scaled to the
+class's total in the same matrix before its ROC AUC is read.
 
 The same cells give the realized metrics from labelled rows, on the same
 bins, so an estimate and its realized value are measured alike.
@@ -32,11 +39,15 @@ bins, so an estimate and its realized value are measured alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from monitor.profiles.estimation.calibration import Calibration
+from monitor.profiles.estimation.confusion import confusion_metrics, draw_confusions
+
 __all__ = [
+    "BOOTSTRAPS",
     "CHANNELS",
     "CLASSIFICATION_ESTIMATES",
     "DRAWS",
@@ -48,10 +59,11 @@ __all__ = [
 ]
 
 SCORE_BINS = 2048
+BOOTSTRAPS = 20
 DRAWS = 400
-CHANNELS = ("rows", "p", "labelled", "positive")
+CHANNELS = ("rows", "p", "labelled", "positive", "score")
 CLASSIFICATION_ESTIMATES = ("roc_auc", "f1", "precision", "recall", "accuracy")
-_ROWS, _P, _LABELLED, _POSITIVE = range(4)
+_ROWS, _P, _LABELLED, _POSITIVE, _SCORE = range(5)
 
 
 def score_edges(scores: np.ndarray, bins: int = SCORE_BINS) -> np.ndarray:
@@ -64,7 +76,7 @@ def score_edges(scores: np.ndarray, bins: int = SCORE_BINS) -> np.ndarray:
 
 def bin_rows(cells: np.ndarray, edges: np.ndarray, scores: np.ndarray, probability: np.ndarray,
              predicted: np.ndarray, positive: np.ndarray, labelled: np.ndarray) -> None:
-    """Add rows of one class to its cells (shape ``(2, len(edges) + 1, 4)``), in place.
+    """Add rows of one class to its cells (shape ``(2, len(edges) + 1, 5)``), in place.
 
     Args:
         scores: the class's scores, binned on ``edges``.
@@ -79,8 +91,9 @@ def bin_rows(cells: np.ndarray, edges: np.ndarray, scores: np.ndarray, probabili
     sums = [np.bincount(index, minlength=size),
             np.bincount(index, weights=probability, minlength=size),
             np.bincount(index[labelled], minlength=size),
-            np.bincount(index[labelled & positive], minlength=size)]
-    cells += np.stack(sums, axis=-1).reshape(2, width, 4)
+            np.bincount(index[labelled & positive], minlength=size),
+            np.bincount(index, weights=scores, minlength=size)]
+    cells += np.stack(sums, axis=-1).reshape(2, width, 5)
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -127,24 +140,72 @@ def realized_classes(cells: list[np.ndarray], binary: bool) -> dict[str, float]:
 
 
 def estimate_classes(
-    cells: list[np.ndarray], binary: bool, classes: tuple[str, ...], seed: int = 0
+    cells: list[np.ndarray], binary: bool, classes: tuple[str, ...], seed: int = 0,
+    joint: np.ndarray | None = None, resampled: Sequence[Sequence[Calibration]] = (),
 ) -> tuple[dict[str, tuple[float, float, float]], dict[str, dict[str, tuple[float, float, float]]]]:
     """Estimated metrics with their 95 % band: the window's, and each class's for multiclass.
 
+    With the multiclass ``joint`` cells (``confusion``), the bands of accuracy,
+    precision, recall and F1 come from whole confusion matrices drawn at once;
+    ``resampled`` holds each class's bootstrap calibrations (empty: none).
     Returns ``({metric: (value, lower, upper)}, {class: {metric: (value, lower, upper)}})``.
     """
     rng = np.random.default_rng(seed)
+    confusions = draw_confusions(joint, DRAWS, rng) if joint is not None and not binary else None
     expected, drawn = [], []
-    for c in cells:
+    for k, c in enumerate(cells):
         rows, p = c[..., _ROWS], c[..., _P]
         expected.append(_metrics(rows, p))
         share = np.clip(np.divide(p, rows, out=np.zeros_like(p), where=rows > 0), 0, 1)
-        draws = rng.binomial(rows.astype(np.int64), share, size=(DRAWS, *p.shape))
+        draws = rng.binomial(rows.astype(np.int64), share, size=(DRAWS, *p.shape)).astype(float)
+        if confusions is not None:  # each class's total as the whole matrix drew it
+            actual = confusions[:, :, k].sum(axis=1).astype(np.float64)
+            total = draws.sum(axis=(1, 2))
+            draws *= np.divide(actual, total, out=np.ones_like(total), where=total > 0)[
+                :, None, None]
+            np.minimum(draws, rows, out=draws)
         drawn.append(_metrics(rows, draws))
-    window = _bands(_combine(expected, binary), _combine(drawn, binary))
+    together = _combine(drawn, binary)
+    if confusions is not None:
+        drawn_joint = confusion_metrics(confusions)
+        for name in ("precision", "recall", "f1"):
+            together[name] = np.mean(drawn_joint[name], axis=-1)
+            for k, own in enumerate(drawn):
+                own[name] = drawn_joint[name][:, k]
+        together["accuracy"] = drawn_joint["accuracy"]
+    center = _combine(expected, binary)
+    shifts = _calibration_shifts(cells, resampled, binary, expected, center)
+    for target, shift in ((together, shifts[0]), *zip(drawn, shifts[1], strict=False)):
+        for name, values in shift.items():
+            target[name] = target[name] + np.resize(values, DRAWS)
+    window = _bands(center, together)
     per_class = {} if binary else {
         name: _bands(e, d) for name, e, d in zip(classes, expected, drawn, strict=True)}
     return window, per_class
+
+
+def _calibration_shifts(
+    cells: list[np.ndarray], resampled: Sequence[Sequence[Calibration]], binary: bool,
+    expected: list[dict[str, np.ndarray]], center: Mapping[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+    """Each metric's shift under each bootstrap calibration: the window's, and each class's."""
+    count = max((len(r) for r in resampled), default=0)
+    if count == 0:
+        return {}, []
+    per_class: list[list[dict[str, np.ndarray]]] = []
+    for k, c in enumerate(cells):
+        rows = c[..., _ROWS]
+        mean_score = np.divide(c[..., _SCORE], rows, out=np.zeros_like(rows), where=rows > 0)
+        maps = resampled[k] if k < len(resampled) else ()
+        per_class.append([_metrics(rows, rows * maps[b].apply(mean_score)) if maps
+                          else expected[k] for b in range(count)])
+    window = [_combine([runs[b] for runs in per_class], binary) for b in range(count)]
+    shift = {name: np.array([float(w[name]) - float(center[name]) for w in window])
+             for name in center}
+    own = [{name: np.array([float(r[name]) - float(expected[k][name]) for r in runs])
+            for name in ("precision", "recall", "f1", "roc_auc")}
+           for k, runs in enumerate(per_class)]
+    return shift, own
 
 
 def _bands(value: Mapping[str, np.ndarray], draws: Mapping[str, np.ndarray]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.errors import ProfileError
-from monitor.profiles.estimation import cbpe, dle
+from monitor.profiles.estimation import cbpe, confusion, dle
 from monitor.profiles.estimation.calibration import Calibration
 from monitor.profiles.performance import CLASSIFICATION, read_labels
 
@@ -87,8 +87,10 @@ class Estimator:
     """What a reference keeps to estimate a window's model metrics without its labels.
 
     CBPE (classification) keeps, per class, the score column, the isotonic
-    calibration and the score bin edges; ``classes`` is ``("1",)`` for binary
-    models. DLE (regression) keeps the feature ``encoding`` and the rows its
+    calibration, the score bin edges and the calibrations fitted on bootstrap
+    resamples of the reference (for the band; none when the scores are kept as
+    they are); ``classes`` is ``("1",)`` for binary models. DLE (regression)
+    keeps the feature ``encoding`` and the rows its
     error models are fitted on. ``reference`` holds the metrics measured on
     the reference itself.
     """
@@ -101,6 +103,7 @@ class Estimator:
     classes: tuple[str, ...] = ()
     calibrations: tuple[Calibration, ...] = ()
     edges: tuple[np.ndarray, ...] = ()
+    resampled: tuple[tuple[Calibration, ...], ...] = ()
     encoding: dle.Encoding | None = None
     fit_rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     fit_errors: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -112,11 +115,32 @@ class Estimator:
         return self.method == "cbpe" and len(self.classes) == 1
 
     def new_state(self) -> np.ndarray:
-        """An empty state: CBPE cells per class, or DLE sums."""
+        """An empty state, flat: CBPE cells per class (and the multiclass confusion cells
+        after them), or DLE sums."""
         if self.method == "dle":
             return np.zeros(len(dle.SUMS))
+        size = int(np.prod(self._cells_shape))
+        if not self.binary:
+            size += int(np.prod(confusion.joint_shape(len(self.classes))))
+        return np.zeros(size)
+
+    @property
+    def _cells_shape(self) -> tuple[int, int, int, int]:
         width = max((len(e) + 1 for e in self.edges), default=1)
-        return np.zeros((len(self.classes), 2, width, len(cbpe.CHANNELS)))
+        return len(self.classes), 2, width, len(cbpe.CHANNELS)
+
+    def _cells(self, state: np.ndarray) -> list[np.ndarray]:
+        """Each class's cells: views into ``state``, as wide as the class's edges."""
+        size = int(np.prod(self._cells_shape))
+        cells = state[:size].reshape(self._cells_shape)
+        return [cells[k, :, : len(e) + 1] for k, e in enumerate(self.edges)]
+
+    def _joint(self, state: np.ndarray) -> np.ndarray | None:
+        """The multiclass confusion cells: a view into ``state`` (None for binary models)."""
+        if self.binary:
+            return None
+        return state[int(np.prod(self._cells_shape)):].reshape(
+            confusion.joint_shape(len(self.classes)))
 
     def add(self, state: np.ndarray, chunk: pd.DataFrame) -> int:
         """Add a chunk's rows to ``state`` in place; returns the rows it could not read."""
@@ -154,11 +178,13 @@ class Estimator:
                            if self.target in chunk.columns else np.full(raw.shape[0], -1))
             columns = [(predicted_class == k, label_class == k, label_class >= 0)
                        for k in range(len(self.classes))]
-        for k, (predicted_k, positive, labelled) in enumerate(columns):
-            edges = self.edges[k]
-            cells = state[k, :, : len(edges) + 1]
-            cbpe.bin_rows(cells, edges, raw[:, k], probability[:, k], predicted_k, positive,
-                          labelled)
+        for k, (cells, (predicted_k, positive, labelled)) in enumerate(
+                zip(self._cells(state), columns, strict=True)):
+            cbpe.bin_rows(cells, self.edges[k], raw[:, k], probability[:, k], predicted_k,
+                          positive, labelled)
+        joint = self._joint(state)
+        if joint is not None:
+            confusion.bin_predictions(joint, predicted_class, probability)
         return int(np.count_nonzero(~readable))
 
     def _predicted_binary(self, chunk: pd.DataFrame, probability: np.ndarray) -> np.ndarray:
@@ -202,9 +228,11 @@ class Estimator:
             bands = self.model().estimate(state)
             return Estimate("dle", rows, {k: Band(*v) for k, v in bands.items()},
                             dle.realized_errors(state))
-        cells = [state[k, :, : len(e) + 1] for k, e in enumerate(self.edges)]
+        cells = self._cells(state)
         rows = int(cells[0][..., 0].sum()) if cells else 0
-        window, per_class = cbpe.estimate_classes(cells, self.binary, self.classes)
+        window, per_class = cbpe.estimate_classes(cells, self.binary, self.classes,
+                                                  joint=self._joint(state),
+                                                  resampled=self.resampled)
         labelled = cells[0][..., 2].sum() if cells else 0
         realized = cbpe.realized_classes(cells, self.binary) if labelled else {}
         return Estimate("cbpe", rows, {k: Band(*v) for k, v in window.items()}, realized,
@@ -219,7 +247,8 @@ class Estimator:
         if self.method == "cbpe":
             out.update(scores=list(self.scores), classes=list(self.classes),
                        calibrations=[c.to_dict() for c in self.calibrations],
-                       edges=[[float(x) for x in e] for e in self.edges])
+                       edges=[[float(x) for x in e] for e in self.edges],
+                       resampled=[[c.to_dict() for c in maps] for maps in self.resampled])
         else:
             assert self.encoding is not None
             out.update(encoding=self.encoding.to_dict(),
@@ -241,7 +270,9 @@ class Estimator:
                            classes=tuple(str(c) for c in data["classes"]),
                            calibrations=tuple(Calibration.from_dict(c)
                                               for c in data["calibrations"]),
-                           edges=tuple(np.asarray(e, dtype=np.float64) for e in data["edges"]))
+                           edges=tuple(np.asarray(e, dtype=np.float64) for e in data["edges"]),
+                           resampled=tuple(tuple(Calibration.from_dict(c) for c in maps)
+                                           for maps in data.get("resampled", [])))
             if method == "dle":
                 encoding = dle.Encoding.from_dict(data["encoding"])
                 width = len(encoding.features) + 1

@@ -15,7 +15,12 @@ import pandas as pd
 
 from monitor.errors import ProfileError
 from monitor.profiles.estimation import cbpe, dle
-from monitor.profiles.estimation.calibration import choose_calibration
+from monitor.profiles.estimation.calibration import (
+    IDENTITY,
+    Calibration,
+    choose_calibration,
+    fit_calibration,
+)
 from monitor.profiles.estimation.estimator import Estimator, Method, class_index
 from monitor.profiles.joint import merge_rows
 from monitor.profiles.performance import CLASSIFICATION, read_labels
@@ -138,8 +143,13 @@ class EstimatorFitter:
                       for k in range(len(self.classes))]
         calibrations = tuple(choose_calibration(raw[:, k], y) for k, y in enumerate(labels))
         edges = tuple(cbpe.score_edges(raw[:, k]) for k in range(len(self.classes)))
+        resampled = tuple(() if c is IDENTITY else _resampled(raw[:, k], labels[k], k)
+                          for k, c in enumerate(calibrations))
         return Estimator("cbpe", self.target, self.prediction, self.rows, scores=self.scores,
-                         classes=self.classes, calibrations=calibrations, edges=edges)
+                         classes=self.classes, calibrations=calibrations, edges=edges,
+                         resampled=resampled if any(resampled) else ())
+
+
 
     def _fit_errors(self) -> Estimator:
         frame = self.kept
@@ -157,6 +167,18 @@ class EstimatorFitter:
                               fit_errors=errors)
         estimator.model()  # fail now, with the reason, when scikit-learn is missing
         return estimator
+
+
+def _resampled(scores: np.ndarray, labels: np.ndarray, seed: int) -> tuple[Calibration, ...]:
+    """Isotonic maps fitted on bootstrap resamples of the reference rows, for the band.
+
+    Seeded by the class alone: the same rows give the same maps, whoever fits them.
+    """
+    keep = np.isfinite(scores) & np.isfinite(labels)
+    scores, labels = scores[keep], labels[keep]
+    rng = np.random.default_rng([seed, 31])
+    picks = (rng.integers(0, scores.size, scores.size) for _ in range(cbpe.BOOTSTRAPS))
+    return tuple(fit_calibration(scores[i], labels[i]) for i in picks)
 
 
 def fit_estimator(reference: pd.DataFrame | Iterable[pd.DataFrame], *, target: str,

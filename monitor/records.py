@@ -22,6 +22,7 @@ from typing import Any, Final
 __all__ = [
     "ALERT_STATES",
     "FINISHED_RUN_STATUSES",
+    "NOT_QUALITY_CHECKS",
     "OUTBOX_STAGES",
     "RUN_STATUSES",
     "AlertStateRecord",
@@ -39,6 +40,10 @@ __all__ = [
 
 RUN_STATUSES: Final = ("ok", "failed", "no_data")
 """Values of ``runs.status``."""
+
+NOT_QUALITY_CHECKS: Final = frozenset({"drift", "multivariate", "performance", "estimated",
+                                       "estimation_error", "verdict"})
+"""Stored result checks that are not data-quality checks; every other result is one."""
 
 FINISHED_RUN_STATUSES: Final = ("ok", "no_data")
 """Statuses that close a window for good: the watermark moves past it, it never runs again.

@@ -16,7 +16,13 @@ from typing import Any
 from monitor.alerts.links import monitor_path
 from monitor.alerts.routing import matches
 from monitor.console.series import STATES, TimeRange, downsample, monitor_state
-from monitor.records import AlertStateRecord, ResultRecord, RunRecord, SilenceRecord
+from monitor.records import (
+    NOT_QUALITY_CHECKS,
+    AlertStateRecord,
+    ResultRecord,
+    RunRecord,
+    SilenceRecord,
+)
 from monitor.store import Store
 from monitor.store.alerting import list_alert_states, silences
 from monitor.store.history import (
@@ -128,7 +134,7 @@ def monitor_view(
                  for p in shown],
         "columns": _columns(shown, heat, by_run, anchor),
         "verdict": _verdict(by_run[shown[-1].id]) if shown else None,
-        "quality": _series(shown, by_run, lambda r: r.check not in _NOT_QUALITY,
+        "quality": _series(shown, by_run, lambda r: r.check not in NOT_QUALITY_CHECKS,
                            lambda r: f"{r.check}:{r.column or r.name}"
                            if r.column or r.name else r.check),
         "performance": _series(shown, by_run, lambda r: r.check in ("performance", "estimated"),
@@ -160,10 +166,6 @@ def run_view(store: Store, run: RunRecord) -> dict[str, Any]:
         "segments": segments,
         "report": run_report(store, run.id),
     }
-
-
-_NOT_QUALITY = ("drift", "multivariate", "performance", "estimated", "estimation_error",
-                "verdict")
 
 
 def _verdict(results: Sequence[ResultRecord]) -> dict[str, Any] | None:

@@ -24,7 +24,12 @@ from prometheus_client.registry import Collector
 from monitor.analysis.estimates import estimate_metrics
 from monitor.daemon.runner import RunOutcome
 from monitor.errors import MonitorError
-from monitor.records import FINISHED_RUN_STATUSES, OUTBOX_STAGES, ResultRecord
+from monitor.records import (
+    FINISHED_RUN_STATUSES,
+    NOT_QUALITY_CHECKS,
+    OUTBOX_STAGES,
+    ResultRecord,
+)
 from monitor.store import Store
 from monitor.store.alerting import alert_state_counts
 from monitor.store.latest import LatestRun, latest_runs
@@ -41,7 +46,6 @@ MAX_COLUMN_SERIES = 50
 MAX_QUALITY_SERIES = 100
 """Quality checks per monitor exported with their own series (the failed ones first)."""
 
-_NOT_QUALITY = frozenset({"drift", "multivariate", "performance"})
 """Stored result checks that are not data-quality checks."""
 
 
@@ -209,7 +213,7 @@ class Metrics:
 
     def _restore_window(self, monitor: str, latest: LatestRun) -> None:
         checks = [_Check(r.check, r.column or "", r.value, bool(r.passed))
-                  for r in latest.results if r.check not in _NOT_QUALITY]
+                  for r in latest.results if r.check not in NOT_QUALITY_CHECKS]
         self._show_window(monitor, latest.run.window_end.timestamp(),
                           latest.run.current_rows or 0, checks)
 

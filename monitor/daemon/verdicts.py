@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.analysis.verdict import VERDICT_LEVELS, Verdict, WindowSignals, decide
-from monitor.records import NewResult, NewRun, ResultRecord, RunRecord
+from monitor.records import NOT_QUALITY_CHECKS, NewResult, NewRun, ResultRecord, RunRecord
 from monitor.rules.retrain import RetrainSpec
 from monitor.store.history import results_of_runs, run_points
 from monitor.store.repository import Store
@@ -28,7 +28,6 @@ from monitor.times import format_time
 
 __all__ = [
     "LOOKBACK",
-    "NOT_QUALITY",
     "history_limit",
     "history_of",
     "latest_verdicts",
@@ -37,10 +36,6 @@ __all__ = [
     "verdict_result",
     "verdict_results",
 ]
-
-NOT_QUALITY = ("drift", "multivariate", "performance", "estimated", "estimation_error",
-               "verdict")
-"""Result checks that are not data-quality checks: every other failed check is one."""
 
 LOOKBACK = 500
 """The most runs ``latest_verdicts`` reads back per monitor, to find its verdicts."""
@@ -74,7 +69,7 @@ def signals_of(run: NewRun, results: Sequence[NewResult], *, segment: str | None
         elif result.check == "estimated" and result.method and value is not None:
             estimated[result.method] = (value, _finite(getattr(result, "lower", None)),
                                         _finite(getattr(result, "upper", None)))
-        elif result.passed is False and result.check not in NOT_QUALITY:
+        elif result.passed is False and result.check not in NOT_QUALITY_CHECKS:
             what = result.column or result.name
             failed.append(f"{result.check}:{what}" if what else result.check)
     if rows is None:

@@ -47,9 +47,10 @@ class Roles:
     score: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: every role, lists and nulls included."""
+        """JSON-ready form: every role, lists and nulls included (``score`` only when set, so
+        the documents, and hashes, of profiles without one stay what they were)."""
         return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
-                for f in fields(self)}
+                for f in fields(self) if f.name != "score" or self.score}
 
     @classmethod
     def from_dict(cls, data: Any) -> Roles:

@@ -119,7 +119,7 @@ def truth(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def checks_of(store, run_id: int) -> dict[str, object]:
-    kinds = ("drift", "multivariate", "performance")
+    kinds = ("drift", "multivariate", "performance", "estimated", "estimation_error", "verdict")
     return {(r.name or f"{r.column}.{r.check}"): r for r in store.results(run_id)
             if r.check not in kinds}
 

@@ -38,10 +38,11 @@ _ROLES = ("categorical: 'Sequence[str] | str | None' = None, "
           "task: \"Literal['classification', 'regression'] | None\" = None, "
           "exclude: 'Sequence[str] | str | None' = None, "
           "segments: 'Sequence[str] | str | None' = None, timestamp: 'str | None' = None")
+_SCORE = "score: 'Sequence[str] | Mapping[str, str] | str | None' = None"
 _RULES = "rules_path: 'str | os.PathLike[str] | Sequence[str | os.PathLike[str]]'"
 SIGNATURES = {
-    "profile": (f"(data: 'pd.DataFrame | pa.Table | str | os.PathLike[str]', *, {_ROLES})"
-                " -> 'Profile'"),
+    "profile": (f"(data: 'pd.DataFrame | pa.Table | str | os.PathLike[str]', *, {_ROLES}, "
+                f"{_SCORE}) -> 'Profile'"),
     "compare": ("(reference: 'Profile | pd.DataFrame | pa.Table | str | os.PathLike[str]', "
                 "current: 'pd.DataFrame | pa.Table | str | os.PathLike[str]', *, "
                 "method: 'str | None' = None, threshold: 'float | None' = None, "
@@ -50,7 +51,7 @@ SIGNATURES = {
                 "columns: 'Mapping[str, Mapping[str, Any]] | None' = None, "
                 "multivariate: 'Sequence[str]' = (), "
                 f"quality: 'Mapping[str, float] | None' = None, {_ROLES}, "
-                "checks: 'Checks | None' = None) -> 'Comparison'"),
+                f"checks: 'Checks | None' = None, {_SCORE}) -> 'Comparison'"),
     "check": (f"({_RULES}, monitor: 'str | None' = None, database_url: 'str | None' = None)"
               " -> 'list[CheckResult]'"),
     "validate": f"({_RULES}) -> 'list[RuleError]'",
@@ -67,7 +68,7 @@ PROPERTIES = {"drifted", "drift_share", "columns", "quality"}
 RESULT_FIELDS = ["monitor", "window", "status", "rows", "drift_share", "dataset_drift", "firing",
                  "error", "comparison", "run_id", "notifications"]
 ROLE_FIELDS = ["categorical", "text", "prediction", "target", "task", "exclude", "segments",
-               "timestamp"]
+               "timestamp", "score"]
 
 
 def test_all_is_the_pinned_public_surface() -> None:

@@ -25,6 +25,14 @@ from typing import Any
 
 from monitor.analysis.estimates import estimate_metrics, estimate_of
 from monitor.analysis.quality import QualityOptions, QualityResult, check_quality
+from monitor.analysis.vectors import (
+    EmbeddingDrift,
+    MultivariateDrift,
+    embedding_drift,
+    multivariate_drift,
+    vector_json,
+    vector_metrics,
+)
 from monitor.errors import ProfileError
 from monitor.profiles import ColumnProfile, Profile
 from monitor.profiles.estimation import Estimate
@@ -48,6 +56,7 @@ from monitor.stats import (
 from monitor.stats.base import frequency_tables
 from monitor.stats.categorical import Driver, category_drivers
 from monitor.stats.distances import hellinger, jensenshannon, psi
+from monitor.stats.embedding import DEFAULT_EMBEDDING_METHOD, EMBEDDING_METHODS
 from monitor.stats.numeric_distances import normed_wasserstein
 
 __all__ = [
@@ -114,6 +123,8 @@ class DriftOptions:
     prediction: str | None = None
     estimates: tuple[str, ...] = ()
     """The estimated metrics to report (empty: all the task's)."""
+    embedding_method: str = DEFAULT_EMBEDDING_METHOD
+    embedding_threshold: float | None = None
 
     def __post_init__(self) -> None:
         _check_method(self.method)
@@ -127,6 +138,10 @@ class DriftOptions:
             raise ValueError(f"drift_share must be between 0 and 1, got {self.drift_share!r}")
         for name in self.multivariate:
             get_multivariate(name)  # raises the ValueError listing the known ones
+        if self.embedding_method not in EMBEDDING_METHODS:
+            raise ValueError(f"unknown embedding drift method '{self.embedding_method}'; "
+                             f"known: {', '.join(EMBEDDING_METHODS)}")
+        _check_positive("embedding threshold", self.embedding_threshold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,18 +180,6 @@ class ColumnDrift:
 
 
 @dataclass(frozen=True, slots=True)
-class MultivariateDrift:
-    """The verdict of one multivariate method over the numeric columns."""
-
-    method: str
-    statistic: float
-    p_value: float | None
-    threshold: float
-    effect_size: float | None
-    drifted: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Comparison:
     """Everything one comparison found."""
 
@@ -191,6 +194,7 @@ class Comparison:
     performance: Mapping[str, float] = field(default_factory=dict)
     prediction: str | None = None
     estimated: Estimate | None = None
+    embeddings: tuple[EmbeddingDrift, ...] = ()
 
     @property
     def drifted_columns(self) -> tuple[ColumnDrift, ...]:
@@ -211,14 +215,10 @@ class Comparison:
             "quality": [q.to_dict() for q in self.quality],
             "drift_share": _finite(self.drift_share),
             "dataset_drift": self.dataset_drift,
-            "multivariate": [
-                {"method": m.method, "statistic": _finite(m.statistic),
-                 "p_value": _finite(m.p_value), "threshold": _finite(m.threshold),
-                 "effect_size": _finite(m.effect_size), "drifted": m.drifted}
-                for m in self.multivariate
-            ],
+            "multivariate": [vector_json(m) for m in self.multivariate],
             "performance": {k: _finite(v) for k, v in self.performance.items()} or None,
             "estimated_performance": self.estimated.to_dict() if self.estimated else None,
+            "embeddings": [{"embedding": e.embedding, **vector_json(e)} for e in self.embeddings],
         }
 
     def metrics(self) -> dict[str, float]:
@@ -243,10 +243,7 @@ class Comparison:
         out.update(estimate_metrics(self.estimated))
         out["quality.failed"] = out["failed_quality_checks"]
         out.update(quality_metrics(self.quality))
-        for m in self.multivariate:
-            out[f"multivariate.{m.method}.statistic"] = m.statistic
-            out[f"multivariate.{m.method}.p_value"] = math.nan if m.p_value is None else m.p_value
-            out[f"multivariate.{m.method}.drifted"] = 1.0 if m.drifted else 0.0
+        out.update(vector_metrics(self.multivariate, self.embeddings))
         return out
 
 
@@ -296,8 +293,9 @@ def compare(
     return Comparison(
         reference.rows, current.rows, columns, quality_results, share,
         dataset_drift(share, len(columns), drift.drift_share), current.extra_columns,
-        _multivariate(reference, current, drift), performance, drift.prediction,
-        estimate_of(reference, current, drift.estimates),
+        multivariate_drift(reference, current, drift.multivariate), performance,
+        drift.prediction, estimate_of(reference, current, drift.estimates),
+        embedding_drift(reference, current, drift.embedding_method, drift.embedding_threshold),
     )
 
 
@@ -342,29 +340,6 @@ def _distances(
             out["wasserstein"] = normed_wasserstein(reference.numeric, reference.count,
                                                     current.numeric)
     return out
-
-
-def _multivariate(reference: Profile, current: Profile, options: DriftOptions
-                  ) -> tuple[MultivariateDrift, ...]:
-    if not options.multivariate:
-        return ()
-    if reference.joint is None or current.joint is None:
-        logger.warning("multivariate drift needs joint row samples in both profiles; "
-                       "rebuild the reference profile to get one")
-        return ()
-    out = []
-    for name in options.multivariate:
-        method = get_multivariate(name)
-        result = method.score(reference.joint, current.joint)
-        if result is None:
-            logger.info("multivariate method %s skipped: fewer than 2 varying numeric columns "
-                        "or too few rows", name)
-            continue
-        p_value = result.p_value if result.p_value is not None else 1.0
-        out.append(MultivariateDrift(name, result.statistic, result.p_value,
-                                     method.default_threshold, result.effect_size,
-                                     p_value < method.default_threshold))
-    return tuple(out)
 
 
 def _accepts(name: str, kind: str) -> bool:

@@ -31,17 +31,16 @@ import pandas as pd
 from monitor.errors import ProfileError
 from monitor.profiles import readers
 from monitor.profiles.columns import CategoricalColumn, NumericColumn
+from monitor.profiles.embeddings import EMBEDDING_SAMPLE, EmbeddingSet
 from monitor.profiles.estimation import EstimatorFitter
 from monitor.profiles.estimation.fitting import ScoreSpec
 from monitor.profiles.joint import DEFAULT_JOINT_SAMPLE_SIZE, JointSampler
 from monitor.profiles.performance import PerformanceAccumulator, Task
 from monitor.profiles.profile import (
     CATEGORICAL,
-    DATETIME,
     KINDS,
     NUMERIC,
     NUMERIC_KINDS,
-    TEXT,
     ColumnProfile,
     Kind,
     Profile,
@@ -59,8 +58,6 @@ from monitor.profiles.summaries import (
 
 __all__ = ["ProfileBuilder", "build_profile"]
 
-_NUMBER_READERS = {NUMERIC: readers.read_numbers, DATETIME: readers.read_datetimes,
-                   TEXT: readers.read_lengths}
 
 
 class ProfileBuilder:
@@ -88,6 +85,8 @@ class ProfileBuilder:
             that has one, the rows add to the window's estimation state.
         estimate_errors: fit a DLE estimator of the regressor's error (needs
             ``prediction`` and ``target``; scikit-learn).
+        embeddings: vector columns (or ``prefix*`` column groups) kept as
+            ``EmbeddingSummary``s, not profiled column by column.
     """
 
     def __init__(
@@ -110,6 +109,7 @@ class ProfileBuilder:
         segment_sample_size: int = DEFAULT_SEGMENT_SAMPLE_SIZE,
         score: ScoreSpec | None = None,
         estimate_errors: bool = False,
+        embeddings: Collection[str] = (),
     ) -> None:
         for name, value in (("sample_size", sample_size), ("bins", bins), ("top_k", top_k),
                             ("segment_limit", segment_limit),
@@ -124,7 +124,7 @@ class ProfileBuilder:
         self._options: dict[str, Any] = dict(
             categorical=categorical, exclude=exclude, sample_size=sample_size, bins=bins,
             top_k=top_k, kinds=kinds, prediction=prediction, target=target, task=task,
-            score=score, estimate_errors=estimate_errors)
+            score=score, estimate_errors=estimate_errors, embeddings=embeddings)
         self._forced = forced
         self._exclude = frozenset(exclude) | ({target} if target else set())
         self._reference = reference
@@ -146,6 +146,10 @@ class ProfileBuilder:
             self._performance = PerformanceAccumulator(prediction, target, known_task,
                                                        rng=self._rng)
         self._segments = self._router(segments, segment_limit, segment_sample_size)
+        if reference is not None and reference.embeddings:
+            embeddings = list(reference.embeddings)
+        self._embeddings = EmbeddingSet(list(embeddings), reference.embeddings if reference
+                                        else None, EMBEDDING_SAMPLE, self._rng)
         self._fitter: EstimatorFitter | None = None
         self._estimation: np.ndarray | None = None
         if reference is not None and reference.estimator is not None:
@@ -166,7 +170,7 @@ class ProfileBuilder:
         seen: dict[str, np.ndarray | None] = {}
         for label in chunk.columns:
             name = str(label)
-            if name in self._exclude:
+            if name in self._exclude or self._embeddings.owns(name):
                 continue
             column = self._column(name, chunk[label])
             if column is not None:
@@ -179,6 +183,7 @@ class ProfileBuilder:
             self._performance.add(chunk)
         if self._segments is not None:
             self._segments.update(chunk)
+        self._embeddings.update(chunk)
         if self._fitter is not None:
             self._fitter.update(chunk)
         if self._estimation is not None and self._reference is not None:
@@ -199,7 +204,8 @@ class ProfileBuilder:
         estimator = self._fitter.fit() if self._fitter is not None else None
         estimation = self._estimation.copy() if self._estimation is not None else None
         return Profile(self.rows, columns, tuple(self._extra), joint, performance, segments,
-                       estimator=estimator, estimation=estimation)
+                       estimator=estimator, estimation=estimation,
+                       embeddings=self._embeddings.build())
 
     def _column(self, name: str, series: pd.Series) -> NumericColumn | CategoricalColumn | None:
         column = self._columns.get(name)

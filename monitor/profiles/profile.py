@@ -27,8 +27,9 @@ key ``roles``: one without keeps the document, and the hash, it always had.
 **Format.** Version 2 added the kinds beyond numeric and categorical,
 ``joint``, ``performance`` and ``segments``; version 1 profiles load as they
 are (they have none of these). ``roles`` is optional in both, and so are
-``estimator`` (a reference's fitted performance estimator) and
-``estimation`` (a window's state on it), which only profiles with them have.
+``estimator`` (a reference's fitted performance estimator),
+``estimation`` (a window's state on it) and ``embeddings`` (vector columns,
+``monitor.profiles.embeddings``), which only profiles with them have.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from typing import Any, Literal
 import numpy as np
 
 from monitor.errors import ProfileError
+from monitor.profiles.embeddings import EmbeddingSummary
 from monitor.profiles.estimation.estimator import Estimator, decode_array, encode_array
 from monitor.profiles.joint import JointSample
 from monitor.profiles.performance import PerformanceSummary
@@ -167,6 +169,8 @@ class Profile:
     """A reference's fitted performance estimator (``monitor.profiles.estimation``)."""
     estimation: np.ndarray | None = None
     """A window's estimation state, added up on its reference's estimator."""
+    embeddings: Mapping[str, EmbeddingSummary] = field(default_factory=dict)
+    """Vector columns: an exact mean and a bounded sample of vectors each."""
 
     def __repr__(self) -> str:  # the summaries' arrays would fill a notebook's screen
         kinds = ", ".join(f"{n}: {c.kind}" for n, c in list(self.columns.items())[:20])
@@ -193,7 +197,8 @@ class Profile:
                        _merge_part(self.performance, other.performance, self.rows, other.rows),
                        segments, self.roles if self.roles == other.roles else None,
                        _same_estimator(self.estimator, other.estimator),
-                       _sum_states(self.estimation, other.estimation, self.rows, other.rows))
+                       _sum_states(self.estimation, other.estimation, self.rows, other.rows),
+                       _merge_embeddings(self.embeddings, other.embeddings))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, with ``format_version``; optional parts only when present."""
@@ -215,6 +220,8 @@ class Profile:
             out["roles"] = self.roles.to_dict()
         if self.estimator is not None:
             out["estimator"] = self.estimator.to_dict()
+        if self.embeddings:
+            out["embeddings"] = {k: v.to_dict() for k, v in self.embeddings.items()}
         if self.estimation is not None:
             out["estimation"] = {"shape": list(self.estimation.shape),
                                  "values": encode_array(self.estimation, "<f8")}
@@ -293,8 +300,20 @@ class Profile:
                 data["estimation"]["shape"]) if "estimation" in data else None)
         except (KeyError, TypeError, ValueError) as exc:
             raise ProfileError(f"malformed {where} 'estimation': {_describe(exc)}") from exc
+        try:
+            embeddings = {str(k): EmbeddingSummary.from_dict(v)
+                          for k, v in data.get("embeddings", {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProfileError(f"malformed {where} 'embeddings': {_describe(exc)}") from exc
         return cls(rows, columns, extra, joint, performance, segments, roles, estimator,
-                   estimation)
+                   estimation, embeddings)
+
+
+def _merge_embeddings(a: Mapping[str, EmbeddingSummary], b: Mapping[str, EmbeddingSummary]
+                      ) -> dict[str, EmbeddingSummary]:
+    """The embeddings both parts hold, merged (one a part lacks, or of another size, is dropped)."""
+    merged = {k: a[k].merge(b[k]) for k in a if k in b}
+    return {k: v for k, v in merged.items() if v is not None}
 
 
 def _same_estimator(a: Estimator | None, b: Estimator | None) -> Estimator | None:

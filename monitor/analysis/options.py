@@ -45,6 +45,8 @@ def drift_options(spec: MonitorSpec) -> DriftOptions:
         multivariate=tuple(drift.multivariate),
         prediction=spec.columns.prediction,
         estimates=tuple(spec.performance.estimate),
+        embedding_method=drift.embedding.method,
+        embedding_threshold=drift.embedding.threshold,
     )
 
 
@@ -123,6 +125,8 @@ def check_columns(spec: MonitorSpec, reference: Profile, reference_name: str) ->
     named += [("segments", c) for c in spec.segments]
     named += [("drift.columns", c) for c in spec.drift.columns]
     missing = [(where, c) for where, c in named if c not in reference.columns]
+    missing += [("columns.embedding", e) for e in columns.embedding
+                if e not in reference.embeddings]
     if missing:
         listed = "; ".join(f"'{c}' ({where})" for where, c in missing)
         known = ", ".join(sorted(reference.columns))

@@ -57,6 +57,12 @@ def _rows(comparison: Comparison, segment: str | None) -> list[NewResult]:
                   method=name, value=value)
         for name, value in comparison.performance.items()
     ]
+    rows += [
+        NewResult(check="embedding", column=e.embedding, segment=segment, method=e.method,
+                  statistic=e.statistic, p_value=e.p_value, threshold=e.threshold,
+                  effect_size=e.effect_size, passed=not e.drifted, drifted=e.drifted)
+        for e in comparison.embeddings
+    ]
     estimated = comparison.estimated
     rows += [
         NewResult(check="estimated", column=None, segment=segment, method=name,

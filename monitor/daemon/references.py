@@ -79,13 +79,15 @@ class ReferenceResolver:
         kinds = column_kinds(spec)
         key = (str(path), stat.st_size, stat.st_mtime_ns,
                tuple(spec.columns.categorical), tuple(exclude), tuple(sorted(kinds.items())),
-               tuple(segment_columns(spec)), repr(estimation_options(spec)))
+               tuple(segment_columns(spec)), repr(estimation_options(spec)),
+               tuple(spec.columns.embedding))
         with self._lock:
             cached = self._files.get(key)
             if cached is not None:
                 return cached
             profile = profile_file(path, categorical=list(spec.columns.categorical),
                                    exclude=exclude, kinds=kinds, segments=segment_columns(spec),
+                                   embeddings=list(spec.columns.embedding),
                                    **estimation_options(spec))
             stored = self.store.save_profile(f"{spec.name}.reference", profile.to_dict(),
                                              profile.content_hash(), profile.rows, self.clock())

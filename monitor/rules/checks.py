@@ -44,6 +44,9 @@ class ColumnsSpec(Strict):
         "probability) for binary models, one per class (a list, or a mapping of class to "
         "column) for multiclass ones. With a target in the reference, performance is "
         "estimated without labels (CBPE).")
+    embedding: list[str] = Field(
+        default=[], description="Vector columns (a list<float> column, a JSON array, or "
+        "PREFIX* for the columns starting with PREFIX), tested as vectors (drift.embedding).")
     model_version: str | None = Field(
         default=None, description="The column naming the model version of each row: each "
         "version is compared with its own rows of the reference, and judged on its own.")
@@ -56,7 +59,7 @@ class ColumnsSpec(Strict):
             if both:
                 raise ValueError(f"columns {both} are listed as both {a} and {b}")
         named = {*self.categorical, *self.numeric, *self.text, self.prediction, self.target,
-                 *self.score_columns, self.model_version}
+                 *self.score_columns, self.model_version, *self.embedding}
         excluded = sorted(set(self.exclude) & named)
         if excluded:
             raise ValueError(f"columns {excluded} are excluded but also named in 'columns'")
@@ -94,6 +97,14 @@ class ColumnDriftSpec(Strict):
         default=None, gt=0, description="Smallest effect size that counts as drift.")
 
 
+class EmbeddingDriftSpec(Strict):
+    """The test of the embeddings: its method and p-value threshold."""
+
+    method: Literal["mmd", "classifier", "cosine", "components"] = Field(
+        default="mmd", description="mmd (the default), classifier, cosine or components.")
+    threshold: Finite = Field(default=0.05, gt=0, lt=1, description="The p-value threshold.")
+
+
 class DriftSpec(Strict):
     """How columns are tested for drift and when the dataset counts as drifted."""
 
@@ -108,6 +119,9 @@ class DriftSpec(Strict):
         default=None, gt=0, description="Smallest effect size that counts as drift, every column.")
     multivariate: list[Literal["pca", "domain_classifier"]] = Field(
         default=[], description="Multivariate methods run on the numeric columns together.")
+    embedding: EmbeddingDriftSpec = Field(
+        default_factory=EmbeddingDriftSpec,
+        description="How embeddings (columns.embedding) are tested.")
 
 
 class Limit(Strict):

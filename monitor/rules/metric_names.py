@@ -14,7 +14,9 @@ the data or from the labels:
   (1.0 when the realized value fell outside the band) once labels arrive;
 * ``verdict``: the retrain verdict (0 ok, 1 watch, 2 retrain), which
   conditions may compare with the words: ``verdict == "retrain"``;
-* ``multivariate.<method>.<stat>`` for the multivariate drift methods;
+* ``multivariate.<method>.<stat>`` for the multivariate drift methods, and
+  ``embedding.<name>.<stat>`` for each embedding (``<stat>`` in
+  ``MULTIVARIATE_STATS``);
 * ``quality.<check>.<stat>``, written ``quality("email.pattern").value`` in
   conditions, for every quality check a run made: ``<check>`` is
   ``COLUMN.KIND`` (``age.range``) or a condition's or query's name, and
@@ -165,6 +167,12 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
         return problem or (_family_problem(f"{head}.{metric}", stat, allowed) if stat else None)
     if head == "multivariate" and rest:
         return _multivariate_problem(rest)
+    if head == "embedding" and rest:
+        embedding, _, stat = rest.rpartition(".")
+        if not embedding:
+            return (f"'{name}' needs an embedding and a statistic, such as "
+                    "embedding.text_vec.drifted")
+        return _family_problem(f"embedding.{embedding}", stat, MULTIVARIATE_STATS)
     if head == "quality" and rest:
         check, _, stat = rest.rpartition(".")
         if not check:
@@ -177,7 +185,8 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
     suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
     return (f"unknown metric '{name}'{suggestion}; known metrics: {', '.join(sorted(known))}"
             ", column(\"NAME\").STAT, prediction.STAT, performance.METRIC, "
-            "estimated.METRIC, multivariate.METHOD.STAT, quality(\"CHECK\").STAT")
+            "estimated.METRIC, multivariate.METHOD.STAT, embedding.NAME.STAT, "
+            "quality(\"CHECK\").STAT")
 
 
 def _multivariate_problem(rest: str) -> str | None:

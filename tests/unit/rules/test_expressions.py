@@ -219,7 +219,7 @@ def test_unknown_metric_suggests_and_lists() -> None:
         "compared_columns, dataset_drift, drift_share, drifted_columns, extra_columns, "
         "failed_quality_checks, missing_columns, quality.failed, reference_rows, rows, "
         'verdict, column("NAME").STAT, prediction.STAT, performance.METRIC, estimated.METRIC, '
-        'multivariate.METHOD.STAT, quality("CHECK").STAT'
+        'multivariate.METHOD.STAT, embedding.NAME.STAT, quality("CHECK").STAT'
     )
 
 

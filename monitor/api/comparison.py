@@ -175,6 +175,7 @@ def compare(
     timestamp: str | None = None,
     checks: Checks | None = None,
     score: Sequence[str] | Mapping[str, str] | str | None = None,
+    embedding: Sequence[str] | str | None = None,
 ) -> Comparison:
     """Compare current data with a reference: drift per column, then data quality.
 
@@ -201,6 +202,8 @@ def compare(
         score: the classifier's score column(s), as in ``monitor.profile``: with a
             ``target`` in the reference data, ``Comparison.to_dict()`` holds the
             performance of ``current`` estimated without its labels.
+        embedding: vector columns, as in ``monitor.profile``: each is tested as vectors
+            (``to_dict()["embeddings"]``).
         checks: the checks operators write (``monitor compare --checks``): the path of a
             checks file, or its ``quality:`` block as a mapping, such as
             ``{"columns": {"age": {"range": {"min": 18}}}}``.
@@ -215,7 +218,7 @@ def compare(
     limits = _quality_options(quality)
     given = roles_of(categorical=categorical, text=text, prediction=prediction, target=target,
                      task=task, exclude=exclude, segments=segments, timestamp=timestamp,
-                     score=score)
+                     score=score, embedding=embedding)
     ref, roles = _reference(reference, given)
     plan = plan_of(checks, known=(roles.timestamp,) if roles.timestamp else ())
     cur, checked = _current(current, ref, roles, plan)

@@ -22,6 +22,7 @@ import pyarrow as pa
 from monitor.api.inputs import chunks
 from monitor.errors import ProfileError
 from monitor.profiles import Profile, Roles, build_profile
+from monitor.profiles.embeddings import embedding_columns
 
 __all__ = ["load_profile", "profile", "profile_with_roles", "roles_of"]
 
@@ -43,6 +44,7 @@ def profile(
     segments: Sequence[str] | str | None = None,
     timestamp: str | None = None,
     score: Sequence[str] | Mapping[str, str] | str | None = None,
+    embedding: Sequence[str] | str | None = None,
 ) -> Profile:
     """Profile a dataset (usually the training data) and remember its column roles.
 
@@ -64,6 +66,9 @@ def profile(
             (CBPE) that estimates the metrics of data without labels; with
             ``task="regression"``, a prediction and a target and no score, DLE
             estimates the regressor's error (scikit-learn, ``monitor[estimate]``).
+        embedding: vector columns (list<float>, arrays, JSON arrays; ``PREFIX*``
+            gathers the columns starting with PREFIX), kept as a mean and a sample
+            of vectors and compared as vectors.
 
     Raises:
         ProfileError: bad data or roles (a named column the data lacks).
@@ -71,7 +76,7 @@ def profile(
     """
     roles = roles_of(categorical=categorical, text=text, prediction=prediction, target=target,
                      task=task, exclude=exclude, segments=segments, timestamp=timestamp,
-                     score=score)
+                     score=score, embedding=embedding)
     return profile_with_roles(data, roles or Roles())
 
 
@@ -86,6 +91,7 @@ def roles_of(
     segments: object = None,
     timestamp: object = None,
     score: object = None,
+    embedding: object = None,
 ) -> Roles | None:
     """The ``Roles`` the arguments say; None when every one is None (none was given).
 
@@ -97,7 +103,7 @@ def roles_of(
             given two roles that exclude each other.
     """
     if all(v is None for v in (categorical, text, prediction, target, task, exclude, segments,
-                               timestamp, score)):
+                               timestamp, score, embedding)):
         return None
     if task not in (None, "classification", "regression"):
         raise ProfileError(f"task must be 'classification' or 'regression' (or None to infer "
@@ -107,6 +113,7 @@ def roles_of(
         prediction=_name("prediction", prediction), target=_name("target", target), task=task,
         exclude=_names("exclude", exclude), segments=_names("segments", segments),
         timestamp=_name("timestamp", timestamp), score=_scores(score),
+        embedding=_names("embedding", embedding),
     )
     for name, given in roles.conflicts().items():  # the same pairs `monitor compare` refuses
         raise ProfileError(f"column '{name}' is given two roles, "
@@ -134,11 +141,13 @@ def profile_with_roles(data: object, roles: Roles, what: str = "data") -> Profil
         exclude=list(roles.unprofiled),
         kinds=dict.fromkeys(roles.text, "text"),
         prediction=roles.prediction, target=roles.target, task=roles.task,
-        segments=roles.segments, **roles.estimator_options(),
+        segments=roles.segments, **roles.builder_options(),
     )
     missing = [(role, name) for role in _CHECKED for name in _as_tuple(getattr(roles, role))
                if name not in seen]
     missing += [("score", name) for name in roles.score_columns if name not in seen]
+    missing += [("embedding", name) for name in roles.embedding
+                if not embedding_columns(name, list(seen))]
     if missing and seen:  # no rows may mean no columns: nothing to check names against
         listed = ", ".join(f"'{name}' ({role}=)" for role, name in missing)
         shown = ", ".join(list(seen)[:_SHOWN_COLUMNS])

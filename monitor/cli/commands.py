@@ -112,7 +112,7 @@ def _profile_with_roles(chunks: Iterable[pd.DataFrame], args: argparse.Namespace
     profile = build_profile(watched(), categorical=roles.categorical,
                             kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
                             prediction=roles.prediction, target=roles.target, task=roles.task,
-                            segments=roles.segments, **roles.estimator_options())
+                            segments=roles.segments, **roles.builder_options())
     if seen:  # no rows, no columns to check the flags against
         require_columns(named_columns(roles), seen, f"DATA '{origin}'")
     # Only roles that were given: a profile without roles keeps the hash it always had.

@@ -38,6 +38,7 @@ from monitor.profiles import (
     segment_columns,
     without_columns,
 )
+from monitor.profiles.embeddings import embedding_columns
 from monitor.settings import Settings
 from monitor.sources.files import FileSource
 from monitor.sources.timestamps import to_utc
@@ -88,7 +89,8 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
         raise MonitorError(str(exc)) from exc
     times = _times_line(roles.timestamp, reference_times, current_times)
     print(_render(args, comparison, segments, reference, current, times))
-    failed = any(c.drifted_columns or c.failed_quality for c in (comparison, *segments.values()))
+    failed = any(c.drifted_columns or c.failed_quality or any(e.drifted for e in c.embeddings)
+                 for c in (comparison, *segments.values()))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -104,6 +106,7 @@ def flag_roles(args: argparse.Namespace) -> Roles:
         task=getattr(args, "task", None), exclude=_unique(args.exclude),
         segments=_unique(getattr(args, "segment", ())),
         timestamp=getattr(args, "timestamp", None), score=_unique(getattr(args, "score", ())),
+        embedding=_unique(getattr(args, "embedding", ())),
     )
     _check_exclusive(roles)
     return roles
@@ -117,13 +120,16 @@ def named_columns(roles: Roles) -> list[tuple[str, str]]:
     named += [("--text", c) for c in roles.text]
     named += [("--segment", c) for c in roles.segments]
     named += [("--score", c) for c in roles.score_columns]
+    named += [("--embedding", c) for c in roles.embedding]
     return named
 
 
 def require_columns(named: Sequence[tuple[str, str]], columns: Collection[str],
                     where: str) -> None:
     """Fail with one line naming each column a flag names that ``where`` does not have."""
-    missing = [(flag, name) for flag, name in named if name not in columns]
+    missing = [(flag, name) for flag, name in named
+               if not (embedding_columns(name, list(columns)) if name.endswith("*")
+                       else name in columns)]
     if not missing:
         return
     listed = ", ".join(f"'{name}' ({flag})" for flag, name in missing)
@@ -172,7 +178,7 @@ def _profile_data(reference: str, roles: Roles) -> tuple[Profile, Roles, _Tap]:
         tap.watch(source.read()), categorical=roles.categorical,
         kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
         prediction=roles.prediction, target=roles.target, task=roles.task,
-        segments=roles.segments, **roles.estimator_options(),
+        segments=roles.segments, **roles.builder_options(),
     )
     if tap.chunks:  # an empty file says nothing of its columns
         require_columns(named_columns(roles), tap.columns, f"REFERENCE '{reference}'")
@@ -213,6 +219,7 @@ def _with_roles(profile: Profile, flags: Roles, where: str) -> Roles:
         exclude=_unique((*stored.exclude, *flags.exclude)),
         segments=_unique((*stored.segments, *segmented, *flags.segments)),
         timestamp=flags.timestamp or stored.timestamp, score=flags.score or stored.score,
+        embedding=_unique((*stored.embedding, *flags.embedding)),
     )
     for flag, names, kind in (("--text", flags.text, "text"),
                               ("--categorical", flags.categorical, "categorical")):

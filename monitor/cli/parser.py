@@ -149,6 +149,10 @@ def _column_flags(parser: argparse.ArgumentParser) -> None:
                         help="COL is free text, compared by length (repeatable)")
     parser.add_argument("--exclude", action="append", default=[], metavar="COL",
                         help="leave COL out (repeatable)")
+    parser.add_argument("--embedding", action="append", default=[], metavar="COL",
+                        help="COL holds vectors (list<float> or JSON arrays; PREFIX* gathers "
+                        "the columns starting with PREFIX): compared as vectors, MMD by "
+                        "default (repeatable)")
     parser.add_argument("--segment", action="append", default=[], metavar="COL",
                         help="profile (and compare) the rows of each value of COL apart "
                         "(repeatable; 50 values at most)")

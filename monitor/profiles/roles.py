@@ -19,6 +19,9 @@ __all__ = ["EXCLUSIVE_ROLES", "Roles"]
 
 logger = logging.getLogger(__name__)
 
+_LATER = ("score", "embedding")
+"""Roles added after the others: written only when set."""
+
 EXCLUSIVE_ROLES = (("timestamp", "prediction", "target"), ("timestamp", "target", "score"),
                    ("text", "categorical"), ("prediction", "exclude"), ("score", "exclude"))
 """Roles one column cannot hold together."""
@@ -32,7 +35,8 @@ class Roles:
     ``target`` (with ``task``: ``classification`` or ``regression``) name the
     model's output and its labels; ``score`` the classifier's score columns
     (one for a binary model; one per class, each ``CLASS=COLUMN`` or a column
-    whose name ends with the class); ``exclude`` and ``timestamp`` are never
+    whose name ends with the class); ``embedding`` vector columns (or
+    ``PREFIX*`` groups of columns) tested as vectors; ``exclude`` and ``timestamp`` are never
     profiled; ``segments`` are profiled apart per value.
     """
 
@@ -45,12 +49,13 @@ class Roles:
     segments: tuple[str, ...] = ()
     timestamp: str | None = None
     score: tuple[str, ...] = ()
+    embedding: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: every role, lists and nulls included (``score`` only when set, so
-        the documents, and hashes, of profiles without one stay what they were)."""
+        """JSON-ready form: every role, lists and nulls included (``score`` and ``embedding``
+        only when set, so the documents, and hashes, of profiles without them stay as they were)."""
         return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
-                for f in fields(self) if f.name != "score" or self.score}
+                for f in fields(self) if f.name not in _LATER or getattr(self, f.name)}
 
     @classmethod
     def from_dict(cls, data: Any) -> Roles:
@@ -87,6 +92,12 @@ class Roles:
         if all("=" in s for s in self.score):
             return dict(s.split("=", 1) for s in self.score)
         return self.score[0] if len(self.score) == 1 else list(self.score)
+
+    def builder_options(self) -> dict[str, Any]:
+        """The builder options these roles ask for beyond the columns' kinds: embeddings and
+        the performance estimator."""
+        return {**({"embeddings": self.embedding} if self.embedding else {}),
+                **self.estimator_options()}
 
     def estimator_options(self) -> dict[str, Any]:
         """The builder options that fit a performance estimator on a reference with labels.

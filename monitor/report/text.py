@@ -35,6 +35,7 @@ __all__ = [
 COLUMN_HEADERS = ("column", "kind", "method", "statistic", "p-value", "threshold", "effect",
                   "drifted")
 MULTIVARIATE_HEADERS = ("method", "statistic", "p-value", "threshold", "drifted")
+EMBEDDING_HEADERS = ("embedding", "dimension", *MULTIVARIATE_HEADERS)
 QUALITY_HEADERS = ("check", "column", "value", "limit", "passed")
 
 
@@ -59,6 +60,12 @@ def render_table(comparison: Comparison, reference_source: str, current_source: 
         lines += ["", "Multivariate (numeric columns together):",
                   *("  " + line for line in format_table(MULTIVARIATE_HEADERS,
                                                          multivariate_rows(comparison)))]
+    if comparison.embeddings:
+        rows = [(e.embedding, str(e.dimension), e.method, format_number(e.statistic),
+                 format_number(e.p_value), format_number(e.threshold),
+                 "DRIFTED" if e.drifted else "no") for e in comparison.embeddings]
+        lines += ["", "Embeddings (vectors):",
+                  *("  " + line for line in format_table(EMBEDDING_HEADERS, rows))]
     if comparison.performance:
         shown = ", ".join(f"{name} {format_number(value)}"
                           for name, value in comparison.performance.items())

@@ -136,7 +136,8 @@ def test_profile_out_file_then_compare_with_it(workspace, capsys):
     assert status == 1
     report = json.loads(out)
     assert set(report) == {"reference", "current", "columns", "quality", "drift_share",
-                           "dataset_drift", "multivariate", "performance", "estimated_performance", "embeddings"}
+                           "dataset_drift", "multivariate", "performance",
+                           "estimated_performance", "embeddings"}
     assert {c["column"] for c in report["columns"] if c["drifted"]} == {"x", "c"}
     assert not (workspace / "monitor.db").exists()
 

@@ -38,7 +38,8 @@ _ROLES = ("categorical: 'Sequence[str] | str | None' = None, "
           "task: \"Literal['classification', 'regression'] | None\" = None, "
           "exclude: 'Sequence[str] | str | None' = None, "
           "segments: 'Sequence[str] | str | None' = None, timestamp: 'str | None' = None")
-_SCORE = "score: 'Sequence[str] | Mapping[str, str] | str | None' = None"
+_SCORE = ("score: 'Sequence[str] | Mapping[str, str] | str | None' = None, "
+          "embedding: 'Sequence[str] | str | None' = None")
 _RULES = "rules_path: 'str | os.PathLike[str] | Sequence[str | os.PathLike[str]]'"
 SIGNATURES = {
     "profile": (f"(data: 'pd.DataFrame | pa.Table | str | os.PathLike[str]', *, {_ROLES}, "
@@ -68,7 +69,7 @@ PROPERTIES = {"drifted", "drift_share", "columns", "quality"}
 RESULT_FIELDS = ["monitor", "window", "status", "rows", "drift_share", "dataset_drift", "firing",
                  "error", "comparison", "run_id", "notifications"]
 ROLE_FIELDS = ["categorical", "text", "prediction", "target", "task", "exclude", "segments",
-               "timestamp", "score"]
+               "timestamp", "score", "embedding"]
 
 
 def test_all_is_the_pinned_public_surface() -> None:

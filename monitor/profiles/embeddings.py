@@ -92,8 +92,13 @@ class EmbeddingSummary:
         total = np.asarray(data["total"], dtype=np.float64)
         if total.shape != (dimension,):
             raise ValueError(f"embedding total has {total.size} values, not {dimension}")
-        return cls(dimension, count, int(data["missing"]), int(data["invalid"]), total,
-                   flat.astype(np.float32).reshape(-1, dimension), int(data["limit"]))
+        missing, invalid, limit = int(data["missing"]), int(data["invalid"]), int(data["limit"])
+        if min(count, missing, invalid) < 0 or limit < 1:
+            raise ValueError("embedding counts must be >= 0 and its limit >= 1")
+        sample = flat.astype(np.float32).reshape(-1, dimension)
+        if len(sample) != min(count, limit):
+            raise ValueError(f"embedding sample holds {len(sample)} vectors for count {count}")
+        return cls(dimension, count, missing, invalid, total, sample, limit)
 
 
 def embedding_columns(name: str, columns: Sequence[str]) -> list[str]:
@@ -112,7 +117,7 @@ def embedding_columns(name: str, columns: Sequence[str]) -> list[str]:
 
 def read_vectors(frame: pd.DataFrame, name: str, dimension: int | None
                  ) -> tuple[np.ndarray, int, int]:
-    """The readable vectors of an embedding (rows × dimension float32), missing and invalid.
+    """The readable vectors of an embedding (rows × dimension float64), missing and invalid.
 
     ``dimension`` None takes the first readable vector's length.
 
@@ -123,13 +128,13 @@ def read_vectors(frame: pd.DataFrame, name: str, dimension: int | None
     """
     columns = embedding_columns(name, [str(c) for c in frame.columns])
     if not columns:
-        return np.zeros((0, dimension or 0), np.float32), len(frame), 0
+        return np.zeros((0, dimension or 0)), len(frame), 0
     if name.endswith("*"):
         matrix = frame[columns].apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
         absent = np.isnan(matrix).all(axis=1)
         width = len(columns) if dimension is None else dimension
         ok = ~absent & np.isfinite(matrix).all(axis=1) & (matrix.shape[1] == width)
-        return (matrix[ok].astype(np.float32), int(absent.sum()),
+        return (matrix[ok], int(absent.sum()),
                 int((~absent & ~ok).sum()))
     values = frame[columns[0]].to_numpy()
     stacked = _stacked(values, dimension)
@@ -148,8 +153,7 @@ def read_vectors(frame: pd.DataFrame, name: str, dimension: int | None
             invalid += 1
             continue
         rows.append(vector)
-    matrix = np.array(rows, dtype=np.float32) if rows else np.zeros((0, dimension or 0),
-                                                                    np.float32)
+    matrix = np.array(rows, dtype=np.float64) if rows else np.zeros((0, dimension or 0))
     return matrix, missing, invalid
 
 
@@ -158,7 +162,7 @@ def _stacked(values: np.ndarray, dimension: int | None) -> np.ndarray | None:
     if not len(values) or not all(isinstance(v, np.ndarray | list) for v in values[:64]):
         return None
     try:
-        matrix = np.stack(values).astype(np.float32)  # type: ignore[call-overload]
+        matrix = np.stack(values).astype(np.float64)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
     if matrix.ndim != 2 or (dimension is not None and matrix.shape[1] != dimension):

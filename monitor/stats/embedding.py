@@ -18,8 +18,9 @@ p-value, so one threshold (0.05 by default) decides, whatever the dimension.
   from the reference alone: the reference sample resampled, each resampled
   mean's deviation scaled by the CLT to the two windows' sizes
   (``sqrt(m·(1/n_ref + 1/n_cur))``). It sees a moving centre, cheaply.
-- ``components``: principal components fitted on the reference sample (at
-  most ``COMPONENTS``); each is compared between the samples by KS, the
+- ``components``: principal components fitted on both samples pooled (at
+  most ``COMPONENTS``; the split between the sides is then a random one under
+  no drift, so KS stays exact); each is compared between the samples by KS, the
   p-values are Holm-corrected, and the method's p-value is the smallest
   corrected one. ``statistic`` is the share of components that drifted at
   0.05. It tells how widespread a change is.
@@ -133,8 +134,11 @@ def _cosine(reference: EmbeddingSummary, current: EmbeddingSummary, x: np.ndarra
 
 
 def _components(x: np.ndarray, y: np.ndarray) -> StatResult:
-    centre = x.mean(axis=0)
-    _, singular, basis = np.linalg.svd(x - centre, full_matrices=False)
+    # Axes fitted on both samples pooled: fitted on the reference alone they follow its own
+    # noise, its projections come out wider than the current's, and KS false-alarms.
+    pooled = np.vstack([x, y])
+    centre = pooled.mean(axis=0)
+    _, singular, basis = np.linalg.svd(pooled - centre, full_matrices=False)
     keep = min(COMPONENTS, int(np.count_nonzero(singular > singular[0] * 1e-9)))
     axes = basis[:keep].T
     ref, cur = (x - centre) @ axes, (y - centre) @ axes

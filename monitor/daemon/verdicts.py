@@ -150,10 +150,12 @@ def latest_verdicts(store: Store, monitor: str | None = None, *,
     Monitors: ``monitor``, else those of ``specs`` (in order), else those among the newest
     ``lookback`` runs. Each item is ``{"monitor", "segment" (when not None), "verdict",
     "reasons", "since", "evidence"}``; a monitor without a verdict gets ``verdict`` None.
-    With the monitor's spec in ``specs``, ``since`` and ``evidence`` are decided again on the
-    history up to the verdict's run (``since`` only when that gives the stored verdict);
-    otherwise ``since`` is the start of the oldest of the unbroken stored verdicts equal to
-    the newest (within ``lookback`` runs) and ``evidence`` is empty.
+    With the monitor's spec in ``specs``, the verdict, its reasons, ``since`` and
+    ``evidence`` are decided again on the history up to the newest run, as stored by now
+    and under the current ``retrain:`` block: a backfill that ran the newest window first
+    (before the windows it weighs were stored) then reads right. Otherwise the stored
+    verdict is given, ``since`` is the start of the oldest of the unbroken stored verdicts
+    equal to the newest (within ``lookback`` runs) and ``evidence`` is empty.
     """
     specs = specs or {}
     if monitor is not None:
@@ -189,11 +191,12 @@ def _verdicts_of(store: Store, monitor: str, policy: RetrainSpec | None,
             "monitor": monitor, **({"segment": key} if key is not None else {}),
             "verdict": row.name, "reasons": (row.note or "").split("; ") if row.note else [],
             "since": _stored_since(stored), "evidence": {}}
-        if policy is not None:
+        if policy is not None:  # decided again on every run stored by now, current rules
             again = _decide_again(store, policy, run, key)
-            item["evidence"] = dict(again.evidence)
-            if again.verdict == row.name and again.since is not None:
-                item["since"] = format_time(again.since, "seconds")
+            item.update(verdict=again.verdict, reasons=list(again.reasons),
+                        evidence=dict(again.evidence),
+                        since=None if again.since is None else format_time(again.since,
+                                                                          "seconds"))
         found.append(item)
     return found
 

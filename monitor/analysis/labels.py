@@ -61,6 +61,13 @@ def join_labels(
     """
     joined, unmatched = matched_labels(predictions, labels, id_column=id_column,
                                        keep=(prediction,), target=target)
+    return _summary(joined, unmatched, prediction=prediction, target=target, task=task,
+                    seed=seed)
+
+
+def _summary(joined: pd.DataFrame, unmatched: int, *, prediction: str, target: str,
+             task: str | None, seed: int) -> PerformanceSummary | None:
+    """The metrics' sums of the matched rows; the unmatched predictions count as unlabelled."""
     accumulator = PerformanceAccumulator("prediction", "label", task,  # type: ignore[arg-type]
                                          rng=np.random.default_rng(seed))
     accumulator.add(pd.DataFrame({"prediction": joined[prediction].to_numpy(),
@@ -136,12 +143,8 @@ def with_labels(
         keep += [*estimator.scores, *(estimator.encoding.features if estimator.encoding else ())]
     joined, unmatched = matched_labels(predictions, labels, id_column=spec.labels.id,
                                        keep=keep, target=spec.labels.target)
-    accumulator = PerformanceAccumulator("prediction", "label", spec.columns.task,
-                                         rng=np.random.default_rng(0))
-    accumulator.add(pd.DataFrame({"prediction": joined[keep[0]].to_numpy(),
-                                  "label": joined[_LABEL].to_numpy()}))
-    built = accumulator.build()
-    summary = None if built is None else replace(built, unlabelled=built.unlabelled + unmatched)
+    summary = _summary(joined, unmatched, prediction=keep[0], target=spec.labels.target,
+                       task=spec.columns.task, seed=0)
     metrics: dict[str, float] = (performance_metrics(summary)
                                  if summary is not None and summary.count else {})
     estimate = (labelled_estimate(estimator, joined)

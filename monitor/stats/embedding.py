@@ -97,44 +97,37 @@ def _mmd(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> StatResult:
     kernel = np.exp(-squared / (2 * width))
     np.fill_diagonal(kernel, 0.0)
     n, m = len(x), len(y)
-
-    def statistic(first: np.ndarray) -> float:
-        second = 1.0 - first
-        within_x = first @ kernel @ first / (n * (n - 1))
-        within_y = second @ kernel @ second / (m * (m - 1))
-        across = first @ kernel @ second / (n * m)
-        return float(within_x + within_y - 2 * across)
-
     labels = np.concatenate([np.ones(n), np.zeros(m)])
-    observed = statistic(labels)
-    # All relabellings at once: one kernel product scores every permutation's three sums.
-    first = np.array([rng.permutation(labels) for _ in range(PERMUTATIONS)]).T
+    # The observed labelling and every relabelling as columns: one kernel product scores all.
+    first = np.column_stack([labels, *(rng.permutation(labels) for _ in range(PERMUTATIONS))])
     second = 1.0 - first
     within_x = np.einsum("ip,ip->p", first, kernel @ first) / (n * (n - 1))
     within_y = np.einsum("ip,ip->p", second, kernel @ second) / (m * (m - 1))
     across = np.einsum("ip,ip->p", first, kernel @ second) / (n * m)
-    shuffled = within_x + within_y - 2 * across
+    statistics = within_x + within_y - 2 * across
+    observed, shuffled = float(statistics[0]), statistics[1:]
     p_value = (1 + int(np.count_nonzero(shuffled >= observed))) / (1 + PERMUTATIONS)
     return StatResult("mmd", observed, p_value, math.sqrt(max(observed, 0.0)))
 
 
-def _cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return 1.0 - float(a @ b) / norm if norm > 0 else 0.0
+def _cosine_distances(centre: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The cosine distance of each row of ``points`` from ``centre`` (0 for a zero vector)."""
+    norms = np.linalg.norm(points, axis=1) * np.linalg.norm(centre)
+    similarity = np.divide(points @ centre, norms, out=np.ones(len(points)), where=norms > 0)
+    distances: np.ndarray = 1.0 - similarity
+    return distances
 
 
 def _cosine(reference: EmbeddingSummary, current: EmbeddingSummary, x: np.ndarray,
             rng: np.random.Generator) -> StatResult:
     centre = reference.mean
-    observed = _cosine_distance(centre, current.mean)
+    observed = float(_cosine_distances(centre, current.mean[None, :])[0])
     size = len(x)
     scale = math.sqrt(size * (1 / reference.count + 1 / current.count))
     sample_mean = x.mean(axis=0)
     weights = rng.multinomial(size, np.full(size, 1 / size), size=BOOTSTRAPS) / size
     deviations = (weights @ x - sample_mean) * scale  # resampled means, without the copies
-    moved = centre + deviations
-    norms = np.linalg.norm(moved, axis=1) * np.linalg.norm(centre)
-    null = 1.0 - np.divide(moved @ centre, norms, out=np.ones(len(moved)), where=norms > 0)
+    null = _cosine_distances(centre, centre + deviations)
     p_value = (1 + int(np.count_nonzero(null >= observed))) / (1 + BOOTSTRAPS)
     return StatResult("cosine", observed, p_value, observed)
 

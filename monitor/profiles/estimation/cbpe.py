@@ -44,7 +44,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from monitor.profiles.estimation.calibration import Calibration
-from monitor.profiles.estimation.confusion import confusion_metrics, draw_confusions
+from monitor.profiles.estimation.confusion import confusion_metrics, draw_confusions, ratio
 
 __all__ = [
     "BOOTSTRAPS",
@@ -96,12 +96,6 @@ def bin_rows(cells: np.ndarray, edges: np.ndarray, scores: np.ndarray, probabili
     cells += np.stack(sums, axis=-1).reshape(2, width, 5)
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1),
-                        np.nan)
-
-
 def _metrics(rows: np.ndarray, positives: np.ndarray) -> dict[str, np.ndarray]:
     """One class's metrics from cells ``(..., 2, bins)`` of rows and positives (draws first)."""
     tp = positives[..., 1, :].sum(-1)
@@ -111,10 +105,10 @@ def _metrics(rows: np.ndarray, positives: np.ndarray) -> dict[str, np.ndarray]:
     neg = rows.sum(-2) - pos
     below = np.cumsum(neg, axis=-1) - neg
     n_pos, n_neg = pos.sum(-1), neg.sum(-1)
-    auc = _ratio((pos * (below + 0.5 * neg)).sum(-1), n_pos * n_neg)
+    auc = ratio((pos * (below + 0.5 * neg)).sum(-1), n_pos * n_neg)
     return {"tp": tp, "tn": rows[..., 0, :].sum(-1) - fn, "rows": rows.sum((-1, -2)),
-            "precision": _ratio(tp, predicted), "recall": _ratio(tp, tp + fn),
-            "f1": _ratio(2 * tp, predicted + tp + fn), "roc_auc": auc}
+            "precision": ratio(tp, predicted), "recall": ratio(tp, tp + fn),
+            "f1": ratio(2 * tp, predicted + tp + fn), "roc_auc": auc}
 
 
 def _combine(per_class: list[dict[str, np.ndarray]], binary: bool) -> dict[str, np.ndarray]:
@@ -122,14 +116,14 @@ def _combine(per_class: list[dict[str, np.ndarray]], binary: bool) -> dict[str, 
     if binary:
         only = per_class[0]
         out = {k: only[k] for k in ("precision", "recall", "f1", "roc_auc")}
-        out["accuracy"] = _ratio(only["tp"] + only["tn"], only["rows"])
+        out["accuracy"] = ratio(only["tp"] + only["tn"], only["rows"])
         return out
     out = {}
     for name in ("precision", "recall", "f1", "roc_auc"):
         with np.errstate(invalid="ignore"):
             out[name] = np.mean(np.stack([m[name] for m in per_class]), axis=0)
     rows = per_class[0]["rows"]
-    out["accuracy"] = _ratio(np.sum([m["tp"] for m in per_class], axis=0), rows)
+    out["accuracy"] = ratio(np.sum([m["tp"] for m in per_class], axis=0), rows)
     return out
 
 

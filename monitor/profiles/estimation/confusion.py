@@ -16,9 +16,16 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["CONFIDENCE_BINS", "bin_predictions", "confusion_metrics", "draw_confusions",
-           "joint_shape"]
+           "joint_shape", "ratio"]
 
 CONFIDENCE_BINS = 32
+
+
+def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator`` elementwise, NaN where the denominator is not positive."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1),
+                        np.nan)
 
 
 def joint_shape(classes: int) -> tuple[int, int, int]:
@@ -61,8 +68,6 @@ def confusion_metrics(confusion: np.ndarray) -> dict[str, np.ndarray]:
     tp = np.diagonal(confusion, axis1=-2, axis2=-1).astype(np.float64)
     predicted = confusion.sum(axis=-1).astype(np.float64)
     actual = confusion.sum(axis=-2).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {"precision": np.where(predicted > 0, tp / predicted, np.nan),
-                "recall": np.where(actual > 0, tp / actual, np.nan),
-                "f1": np.where(predicted + actual > 0, 2 * tp / (predicted + actual), np.nan),
-                "accuracy": tp.sum(axis=-1) / confusion.sum(axis=(-2, -1))}
+    return {"precision": ratio(tp, predicted), "recall": ratio(tp, actual),
+            "f1": ratio(2 * tp, predicted + actual),
+            "accuracy": ratio(tp.sum(axis=-1), confusion.sum(axis=(-2, -1)).astype(np.float64))}

@@ -22,6 +22,7 @@ from monitor.errors import ProfileError
 from monitor.profiles.estimation import cbpe, confusion, dle
 from monitor.profiles.estimation.calibration import Calibration
 from monitor.profiles.performance import CLASSIFICATION, read_labels
+from monitor.profiles.readers import read_numbers
 
 __all__ = [
     "Band",
@@ -150,8 +151,6 @@ class Estimator:
 
     def probabilities(self, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Raw scores and calibrated probabilities (rows × classes; NaN where unreadable)."""
-        from monitor.profiles.readers import read_numbers
-
         raw = np.column_stack([read_numbers(chunk[s])[0] if s in chunk.columns
                                else np.full(len(chunk), np.nan) for s in self.scores])
         probability = np.column_stack([c.apply(raw[:, k])
@@ -200,8 +199,6 @@ class Estimator:
         return np.asarray(np.argmax(probability, axis=1), dtype=np.int64)
 
     def _add_errors(self, state: np.ndarray, chunk: pd.DataFrame) -> int:
-        from monitor.profiles.readers import read_numbers
-
         assert self.encoding is not None and self.prediction is not None
         if self.prediction not in chunk.columns:
             return len(chunk)

@@ -9,6 +9,7 @@ fits on it when the profile is built: exact up to that many labelled rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -123,8 +124,7 @@ class EstimatorFitter:
         state = estimator.new_state()
         estimator.add(state, self.kept)
         reference = estimator.estimate(state).realized
-        return Estimator(**{**{f: getattr(estimator, f) for f in estimator.__slots__},
-                            "reference": dict(reference)})
+        return replace(estimator, reference=dict(reference))
 
     def _fit_scores(self) -> Estimator:
         frame = self.kept

@@ -150,12 +150,12 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
     if name in known:
         return None
     head, _, rest = name.partition(".")
-    if head == "column" and rest:
-        column, _, stat = rest.rpartition(".")
-        if not column:
-            return (f"'{name}' needs a column and a statistic: write "
-                    'column("NAME").STAT, such as column("income").psi')
-        return _family_problem(f'column("{column}")', stat, COLUMN_STATS)
+    if head in _NAMED_FAMILIES and rest:
+        shown, stats, needs = _NAMED_FAMILIES[head]
+        part, _, stat = rest.rpartition(".")
+        if not part:
+            return f"'{name}' needs {needs}"
+        return _family_problem(shown.format(part), stat, stats)
     if head == "prediction" and rest:
         return _family_problem("prediction", rest, COLUMN_STATS)
     if head == "performance" and rest:
@@ -167,18 +167,6 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
         return problem or (_family_problem(f"{head}.{metric}", stat, allowed) if stat else None)
     if head == "multivariate" and rest:
         return _multivariate_problem(rest)
-    if head == "embedding" and rest:
-        embedding, _, stat = rest.rpartition(".")
-        if not embedding:
-            return (f"'{name}' needs an embedding and a statistic, such as "
-                    "embedding.text_vec.drifted")
-        return _family_problem(f"embedding.{embedding}", stat, MULTIVARIATE_STATS)
-    if head == "quality" and rest:
-        check, _, stat = rest.rpartition(".")
-        if not check:
-            return (f"'{name}' needs a check and a statistic: write "
-                    'quality("COLUMN.CHECK").STAT, such as quality("email.pattern").value')
-        return _family_problem(f'quality("{check}")', stat, QUALITY_STATS)
     if name in ("True", "False"):
         return f"unknown metric '{name}': write '{name.lower()}'"
     hint = difflib.get_close_matches(name, sorted(known), n=1)
@@ -187,6 +175,18 @@ def metric_problem(name: str, known: Collection[str] = BASE_METRICS) -> str | No
             ", column(\"NAME\").STAT, prediction.STAT, performance.METRIC, "
             "estimated.METRIC, multivariate.METHOD.STAT, embedding.NAME.STAT, "
             "quality(\"CHECK\").STAT")
+
+
+_NAMED_FAMILIES: dict[str, tuple[str, frozenset[str], str]] = {
+    "column": ('column("{}")', COLUMN_STATS, 'a column and a statistic: write '
+               'column("NAME").STAT, such as column("income").psi'),
+    "quality": ('quality("{}")', QUALITY_STATS, 'a check and a statistic: write '
+                'quality("COLUMN.CHECK").STAT, such as quality("email.pattern").value'),
+    "embedding": ("embedding.{}", MULTIVARIATE_STATS, "an embedding and a statistic, such as "
+                  "embedding.text_vec.drifted"),
+}
+"""The families ``<head>.<name>.<stat>`` whose middle part comes from the data: how a name
+is shown, its statistics, and what a name without a middle part lacks."""
 
 
 def _multivariate_problem(rest: str) -> str | None:

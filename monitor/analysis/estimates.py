@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from monitor.profiles import Profile
 from monitor.profiles.estimation import ESTIMATED_METRICS, Estimate
 
-__all__ = ["ESTIMATED_METRICS", "error_metrics", "estimate_metrics", "estimate_of"]
+__all__ = ["ESTIMATED_METRICS", "band_metrics", "error_metrics", "estimate_metrics",
+           "estimate_of"]
 
 
 def estimate_of(reference: Profile, current: Profile, names: Sequence[str] = ()
@@ -32,12 +33,19 @@ def estimate_metrics(estimate: Estimate | None) -> dict[str, float]:
     """``estimated.*`` numbers for alert conditions (NaN where undefined)."""
     if estimate is None:
         return {}
-    out = {}
+    out: dict[str, float] = {}
     for name, band in estimate.metrics.items():
-        out[f"estimated.{name}"] = band.value
-        out[f"estimated.{name}.lower"] = band.lower
-        out[f"estimated.{name}.upper"] = band.upper
-    return {k: v if math.isfinite(v) else math.nan for k, v in out.items()}
+        out.update(band_metrics(name, band.value, band.lower, band.upper))
+    return out
+
+
+def band_metrics(metric: str, value: float | None, lower: float | None, upper: float | None
+                 ) -> dict[str, float]:
+    """One estimated metric's names and numbers: ``estimated.M``, ``.lower``, ``.upper``
+    (NaN where undefined), for a live estimate and a stored one alike."""
+    named = ((f"estimated.{metric}", value), (f"estimated.{metric}.lower", lower),
+             (f"estimated.{metric}.upper", upper))
+    return {k: v if v is not None and math.isfinite(v) else math.nan for k, v in named}
 
 
 def error_metrics(estimate: Estimate | None) -> dict[str, float]:

@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from monitor.analysis.estimates import estimate_metrics
+from monitor.analysis.estimates import band_metrics, estimate_metrics
 from monitor.daemon.runner import RunOutcome
 from monitor.errors import MonitorError
 from monitor.records import (
@@ -284,9 +284,7 @@ def _performance(results: Iterable[ResultRecord]) -> dict[str, float]:
            if r.check == "performance" and r.method and r.value is not None}
     for r in results:
         if r.check == "estimated" and r.segment is None and r.method:
-            out.update((name, v) for name, v in (
-                (f"estimated.{r.method}", r.value), (f"estimated.{r.method}.lower", r.lower),
-                (f"estimated.{r.method}.upper", r.upper)) if v is not None)
+            out.update(band_metrics(r.method, r.value, r.lower, r.upper))
     return out
 
 

@@ -28,6 +28,7 @@ from monitor.times import format_time
 
 __all__ = [
     "LOOKBACK",
+    "histories",
     "history_limit",
     "history_of",
     "latest_verdicts",
@@ -67,8 +68,7 @@ def signals_of(run: NewRun, results: Sequence[NewResult], *, segment: str | None
         elif result.check == "performance" and result.method and value is not None:
             realized[result.method] = value
         elif result.check == "estimated" and result.method and value is not None:
-            estimated[result.method] = (value, _finite(getattr(result, "lower", None)),
-                                        _finite(getattr(result, "upper", None)))
+            estimated[result.method] = (value, _finite(result.lower), _finite(result.upper))
         elif result.passed is False and result.check not in NOT_QUALITY_CHECKS:
             what = result.column or result.name
             failed.append(f"{result.check}:{what}" if what else result.check)
@@ -92,16 +92,24 @@ def history_of(store: Store, monitor: str, *, segment: str | None, limit: int,
     With ``before``, only runs whose window ends at or before it (a run about to be
     stored passes its window's start). Failed runs are read but left out.
     """
+    return histories(store, monitor, segments=[segment], limit=limit, before=before)[segment]
+
+
+def histories(store: Store, monitor: str, *, segments: Sequence[str | None], limit: int,
+              before: datetime | None = None) -> dict[str | None, list[WindowSignals]]:
+    """``history_of`` for several segments (None: the whole window) in one read of the store."""
     points = [p for p in run_points(store, monitor, end=before, limit=limit)
               if p.status != "failed"]
     results: dict[int, list[ResultRecord]] = {p.id: [] for p in points}
-    for result in results_of_runs(store, results, segment=segment, skip=("verdict",)):
-        results[result.run_id].append(result)
-    return [signals_of(NewRun(monitor=monitor, window_start=p.window_start,
-                              window_end=p.window_end, status=p.status,
-                              started_at=p.window_end, finished_at=p.window_end,
-                              current_rows=p.current_rows), results[p.id], segment=segment)
-            for p in points]
+    wanted = set(segments)
+    for result in results_of_runs(store, results, all_segments=True, skip=("verdict",)):
+        if result.segment in wanted:
+            results[result.run_id].append(result)
+    runs = [(NewRun(monitor=monitor, window_start=p.window_start, window_end=p.window_end,
+                    status=p.status, started_at=p.window_end, finished_at=p.window_end,
+                    current_rows=p.current_rows), results[p.id]) for p in points]
+    return {key: [signals_of(run, found, segment=key) for run, found in runs]
+            for key in segments}
 
 
 def reference_built(store: Store, name: str | None, version: int | None) -> datetime | None:
@@ -132,9 +140,10 @@ def verdict_results(store: Store, policy: RetrainSpec, run: NewRun,
     keys: list[str | None] = [None]
     keys += list(dict.fromkeys(r.segment for r in results if r.segment is not None))
     made = []
+    pasts = histories(store, run.monitor, segments=keys, limit=history_limit(policy),
+                      before=run.window_start)
     for key in keys:
-        past = history_of(store, run.monitor, segment=key, limit=history_limit(policy),
-                          before=run.window_start)
+        past = pasts[key]
         now_signals = signals_of(run, results, segment=key,
                                  rows=None if key is None else rows.get(key))
         verdict = decide(policy, [*past, now_signals], reference_built=built, now=now)

@@ -48,6 +48,7 @@ from monitor.errors import ProfileError
 from monitor.profiles.embeddings import EmbeddingSummary
 from monitor.profiles.estimation.estimator import Estimator, decode_array, encode_array
 from monitor.profiles.joint import JointSample
+from monitor.profiles.parts import merge_embeddings, merge_part, same_estimator, sum_states
 from monitor.profiles.performance import PerformanceSummary
 from monitor.profiles.roles import Roles
 from monitor.profiles.summaries import CategoricalSummary, NumericSummary
@@ -193,12 +194,12 @@ class Profile:
         for key, segment in other.segments.items():
             segments[key] = segments[key].merge(segment) if key in segments else segment
         return Profile(self.rows + other.rows, columns, tuple(extra),
-                       _merge_part(self.joint, other.joint, self.rows, other.rows),
-                       _merge_part(self.performance, other.performance, self.rows, other.rows),
+                       merge_part(self.joint, other.joint, self.rows, other.rows),
+                       merge_part(self.performance, other.performance, self.rows, other.rows),
                        segments, self.roles if self.roles == other.roles else None,
-                       _same_estimator(self.estimator, other.estimator),
-                       _sum_states(self.estimation, other.estimation, self.rows, other.rows),
-                       _merge_embeddings(self.embeddings, other.embeddings))
+                       same_estimator(self.estimator, other.estimator),
+                       sum_states(self.estimation, other.estimation, self.rows, other.rows),
+                       merge_embeddings(self.embeddings, other.embeddings))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, with ``format_version``; optional parts only when present."""
@@ -307,39 +308,6 @@ class Profile:
             raise ProfileError(f"malformed {where} 'embeddings': {_describe(exc)}") from exc
         return cls(rows, columns, extra, joint, performance, segments, roles, estimator,
                    estimation, embeddings)
-
-
-def _merge_embeddings(a: Mapping[str, EmbeddingSummary], b: Mapping[str, EmbeddingSummary]
-                      ) -> dict[str, EmbeddingSummary]:
-    """The embeddings both parts hold, merged (one a part lacks, or of another size, is dropped)."""
-    merged = {k: a[k].merge(b[k]) for k in a if k in b}
-    return {k: v for k, v in merged.items() if v is not None}
-
-
-def _same_estimator(a: Estimator | None, b: Estimator | None) -> Estimator | None:
-    """Two parts' estimator when they share it (a merged reference is not refitted)."""
-    if a is b:
-        return a
-    if a is None or b is None:
-        return None
-    return a if a.to_dict() == b.to_dict() else None
-
-
-def _sum_states(a: np.ndarray | None, b: np.ndarray | None, rows_a: int, rows_b: int
-                ) -> np.ndarray | None:
-    """Two parts' estimation states added up (a part without one is fine when empty)."""
-    if a is None or b is None:
-        return _merge_part(a, b, rows_a, rows_b)  # type: ignore[no-any-return]
-    return a + b if a.shape == b.shape else None
-
-
-def _merge_part(a: Any, b: Any, rows_a: int, rows_b: int) -> Any:
-    """Merge optional parts; a part absent from a side that had rows cannot be merged."""
-    if a is None or b is None:
-        if (a is None and rows_a) or (b is None and rows_b):
-            return None
-        return a if a is not None else b
-    return a.merge(b)
 
 
 def _load_column(where: str, data: Any, rows: int) -> ColumnProfile:

@@ -247,6 +247,20 @@ class Comparison:
         return out
 
 
+def _note_sampled(planned: list[tuple[str, ColumnProfile, ColumnProfile]]) -> None:
+    """Say when a reference without fine histograms leaves large windows to their samples."""
+    sampled = [name for name, ref, cur in planned
+               if ref.numeric is not None and cur.numeric is not None
+               and not ref.numeric.has_fine and cur.count > cur.numeric.sample.size]
+    if sampled:
+        logger.warning(
+            "the reference profile predates fine histograms (format 1 or 2): the numeric tests "
+            "of %s read %s-value samples, not every row; rebuild the reference with "
+            "`monitor profile` for tests on all rows", ", ".join(sampled[:5])
+            + (f" and {len(sampled) - 5} more" if len(sampled) > 5 else ""),
+            f"{min(c.numeric.sample.size for _, _, c in planned if c.numeric is not None):,}")
+
+
 def compare(
     reference: Profile,
     current: Profile,
@@ -278,6 +292,7 @@ def compare(
         method, threshold, auto, floor = _plan(name, ref_column, column, drift)
         trials.append(Trial(method.score(ref_column, column), method, threshold, auto, floor))
         planned.append((name, ref_column, column))
+    _note_sampled(planned)
     decisions = decide_drift(trials, drift.correction)
     columns = tuple(
         ColumnDrift(name, ref.kind, trial.result.method, trial.result.statistic,

@@ -230,7 +230,7 @@ class ProfileBuilder:
         if kind in NUMERIC_KINDS:
             if reference is not None and reference.numeric is not None:
                 return NumericColumn(kind, reference.numeric.edges, reference.numeric.bins,
-                                      self._sample_size, self._rng)
+                                     self._sample_size, self._rng, reference.numeric.fine_edges)
             return NumericColumn(kind, None, self._bins, self._sample_size, self._rng)
         pinned: Collection[str] = ()
         if reference is not None and reference.categorical is not None:

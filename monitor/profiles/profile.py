@@ -26,7 +26,11 @@ key ``roles``: one without keeps the document, and the hash, it always had.
 
 **Format.** Version 2 added the kinds beyond numeric and categorical,
 ``joint``, ``performance`` and ``segments``; version 1 profiles load as they
-are (they have none of these). ``roles`` is optional in both, and so are
+are (they have none of these). Version 3 added the fine histogram of each
+numeric column (``monitor.profiles.fine``); a reference of version 1 or 2
+has none, so its numeric tests read the samples as before, and the
+comparison says so (rebuild it with ``monitor profile`` for exact tests).
+``roles`` is optional in all, and so are
 ``estimator`` (a reference's fitted performance estimator),
 ``estimation`` (a window's state on it) and ``embeddings`` (vector columns,
 ``monitor.profiles.embeddings``), which only profiles with them have.
@@ -70,8 +74,8 @@ __all__ = [
     "Roles",
 ]
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 # Kinds name how a column is read; they share two summaries: numbers (also
 # times and text lengths) and categories (also booleans).
@@ -348,6 +352,9 @@ def _inconsistency(column: ColumnProfile, rows: int) -> str | None:
             return f"sample holds {sample} values for count {column.count}"
         if np.any(np.diff(column.numeric.sample) < 0) or np.any(np.diff(column.numeric.edges) < 0):
             return "sample or histogram edges are not sorted"
+        fine = column.numeric.fine_counts
+        if fine.size and int(fine.sum()) != column.count:
+            return f"fine histogram counts add up to {int(fine.sum())}, not count {column.count}"
     if column.categorical is not None:
         total = sum(column.categorical.counts.values()) + column.categorical.other
         if total != column.count:

@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from monitor.profiles.fine import decode_fine, encode_fine
 from monitor.profiles.moments import merge_moments
 
 __all__ = [
@@ -168,6 +169,10 @@ class NumericSummary:
     ``min``/``max`` are None while the column has no finite value. ``edges``
     and ``counts`` are empty when a column without a reference had no value.
     ``bins`` is the number of bins asked for when edges are chosen from data.
+    ``fine_edges``/``fine_counts`` are the fine histogram (``monitor.profiles.fine``):
+    every finite value counted on the reference's quantile edges, so order
+    statistics are exact to a bin at any size; empty in profiles of format 1
+    and 2, and when parts with different edges were merged.
     """
 
     min: float | None
@@ -180,6 +185,13 @@ class NumericSummary:
     sample: np.ndarray
     sample_limit: int = DEFAULT_SAMPLE_SIZE
     bins: int = DEFAULT_BINS
+    fine_edges: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    fine_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def has_fine(self) -> bool:
+        """Whether every finite value was counted on fine edges."""
+        return bool(self.fine_edges.size)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, NumericSummary):
@@ -191,6 +203,8 @@ class NumericSummary:
             and np.array_equal(self.edges, other.edges)
             and np.array_equal(self.counts, other.counts)
             and np.array_equal(self.sample, other.sample)
+            and np.array_equal(self.fine_edges, other.fine_edges)
+            and np.array_equal(self.fine_counts, other.fine_counts)
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -210,8 +224,12 @@ class NumericSummary:
         hi = _pick(max, self.max, other.max)
         bins = max(self.bins, other.bins)
         edges, counts = self._merged_histogram(other, sample, lo, hi, total, bins)
+        fine_edges, fine_counts = self.fine_edges[:0], self.fine_counts[:0]
+        if np.array_equal(self.fine_edges, other.fine_edges):  # the same reference's edges
+            fine_edges, fine_counts = self.fine_edges, self.fine_counts + other.fine_counts
         return NumericSummary(
-            lo, hi, mean, m2, self.nonfinite + other.nonfinite, edges, counts, sample, limit, bins
+            lo, hi, mean, m2, self.nonfinite + other.nonfinite, edges, counts, sample, limit, bins,
+            fine_edges, fine_counts,
         )
 
     def _merged_histogram(
@@ -232,7 +250,8 @@ class NumericSummary:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the sample as base64 of little-endian float64)."""
         raw = self.sample.astype("<f8").tobytes()
-        return {
+        fine = {"fine": encode_fine(self.fine_edges, self.fine_counts)} if self.has_fine else {}
+        return {**fine,
             "min": self.min,
             "max": self.max,
             "mean": self.mean,
@@ -258,6 +277,8 @@ class NumericSummary:
                 f"expected {_SAMPLE_ENCODING!r}"
             )
         raw = base64.b64decode(sample_part["values"], validate=True)
+        fine_edges, fine_counts = (decode_fine(data["fine"]) if "fine" in data
+                                   else (np.zeros(0, np.float64), np.zeros(0, np.int64)))
         return cls(
             min=_optional_float(data["min"]),
             max=_optional_float(data["max"]),
@@ -269,6 +290,8 @@ class NumericSummary:
             sample=_readonly(np.frombuffer(raw, dtype="<f8").astype(np.float64)),
             sample_limit=int(sample_part["limit"]),
             bins=int(data["bins"]),
+            fine_edges=_readonly(fine_edges),
+            fine_counts=_readonly(fine_counts),
         )
 
 

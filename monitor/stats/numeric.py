@@ -1,12 +1,14 @@
-"""Numeric two-sample tests on the order-statistics sample: KS, Anderson–Darling, Cramér–von
-Mises, Mann–Whitney U.
+"""Numeric two-sample tests: KS, Anderson–Darling, Cramér–von Mises, Mann–Whitney U.
 
-All read the sorted uniform sample each numeric profile keeps (see
-``monitor.profiles.summaries``): while a column holds at most ``sample_limit``
-values the sample is the column and the results equal scipy's on the raw
-data; beyond, ``n`` is the sample size, so p-values stay valid (the test
-sees fewer values, never pretends to see more). ``effect_size`` of each is
-the normed Wasserstein distance, a shift in reference standard deviations.
+While both columns hold at most ``sample_limit`` values their samples are
+the columns, and the tests run on them exactly as scipy does on the raw
+data. Beyond, they read the fine histograms, which count every value on the
+reference's quantile edges (``monitor.stats.binned``): same statistics, all
+rows, to within one fine bin. A reference written before fine histograms
+(profile format 1 or 2) falls back to the samples, with ``n`` the sample
+size, so p-values stay valid (the test sees fewer values, never pretends to
+see more). ``effect_size`` of each is the normed Wasserstein distance, a
+shift in reference standard deviations.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ import numpy as np
 
 from monitor.profiles import NUMERIC_KINDS, ColumnProfile
 from monitor.stats.base import StatResult, ThresholdKind, numeric_summaries
+from monitor.stats.binned import (
+    anderson_binned,
+    binned_of,
+    cramervonmises_binned,
+    ks_binned,
+    mannwhitney_binned,
+)
 from monitor.stats.kolmogorov import ks_2samp
 from monitor.stats.numeric_distances import normed_wasserstein
 
@@ -86,7 +95,9 @@ class KolmogorovSmirnov:
     def score(self, reference: ColumnProfile, current: ColumnProfile) -> StatResult:
         """Run the test on the two samples."""
         ref, cur = numeric_summaries(reference, current, self.name)
-        statistic, p_value = ks_2samp(ref.sample, cur.sample)
+        binned = binned_of(ref, cur)
+        statistic, p_value = (ks_binned(binned) if binned is not None
+                              else ks_2samp(ref.sample, cur.sample))
         effect = normed_wasserstein(ref, reference.count, cur)
         return StatResult(self.name, statistic, p_value, effect)
 
@@ -118,6 +129,10 @@ class AndersonDarling:
         """Run the test on the two samples."""
         ref, cur = numeric_summaries(reference, current, self.name)
         effect = normed_wasserstein(ref, reference.count, cur)
+        binned = binned_of(ref, cur)
+        if binned is not None:
+            statistic = anderson_binned(binned)
+            return StatResult(self.name, statistic, anderson_p_value(statistic), effect)
         if (ref.sample.size < 2 or cur.sample.size < 2  # scipy fails or answers NaN
                 or np.unique(np.concatenate([ref.sample, cur.sample])).size < 2):
             return StatResult(self.name, 0.0, 1.0, effect)  # nothing to tell apart
@@ -156,6 +171,9 @@ class CramerVonMises:
         """Run the test on the two samples."""
         ref, cur = numeric_summaries(reference, current, self.name)
         effect = normed_wasserstein(ref, reference.count, cur)
+        binned = binned_of(ref, cur)
+        if binned is not None:
+            return StatResult(self.name, *cramervonmises_binned(binned), effect)
         if ref.sample.size < 2 or cur.sample.size < 2:
             return StatResult(self.name, 0.0, 1.0, effect)  # scipy needs two values a side
         from scipy import stats as sps
@@ -193,6 +211,9 @@ class MannWhitney:
         """Run the test on the two samples."""
         ref, cur = numeric_summaries(reference, current, self.name)
         effect = normed_wasserstein(ref, reference.count, cur)
+        binned = binned_of(ref, cur)
+        if binned is not None:
+            return StatResult(self.name, *mannwhitney_binned(binned), effect)
         from scipy import stats as sps
 
         result = sps.mannwhitneyu(ref.sample, cur.sample, alternative="two-sided",

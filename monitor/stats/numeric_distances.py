@@ -14,6 +14,7 @@ import numpy as np
 
 from monitor.profiles import NUMERIC_KINDS, ColumnProfile, NumericSummary
 from monitor.stats.base import StatResult, ThresholdKind, numeric_summaries
+from monitor.stats.binned import binned_of, wasserstein_binned
 
 __all__ = [
     "EnergyDistance",
@@ -48,8 +49,12 @@ def wasserstein_sorted(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def normed_wasserstein(reference: NumericSummary, count: int, current: NumericSummary) -> float:
-    """Wasserstein-1 distance between the samples over the reference standard deviation."""
-    return wasserstein_sorted(reference.sample, current.sample) / _spread(reference, count)
+    """Wasserstein-1 distance over the reference standard deviation (fine histograms when
+    the samples no longer hold every value, see ``monitor.stats.binned``)."""
+    binned = binned_of(reference, current)
+    distance = (wasserstein_binned(binned) if binned is not None
+                else wasserstein_sorted(reference.sample, current.sample))
+    return distance / _spread(reference, count)
 
 
 def normed_energy(reference: NumericSummary, count: int, current: NumericSummary) -> float:

@@ -36,7 +36,7 @@ def test_a_version_1_profile_loads_and_compares() -> None:
     current = build_profile([frame], reference=reference)
     assert current.columns["flag"].kind == "categorical"  # kinds come from the reference
     assert len(compare(reference, current).columns) == 5
-    assert reference.to_dict()["format_version"] == FORMAT_VERSION == 2
+    assert reference.to_dict()["format_version"] == FORMAT_VERSION == 3
 
 
 def test_version_2_round_trip_with_every_part() -> None:

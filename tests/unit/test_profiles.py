@@ -386,7 +386,7 @@ def test_json_round_trip_and_hash() -> None:
         profile.content_hash()
     )
     assert build_profile([_frame(3001)]).content_hash() != profile.content_hash()
-    assert profile.to_dict()["format_version"] == FORMAT_VERSION == 2
+    assert profile.to_dict()["format_version"] == FORMAT_VERSION == 3
 
 
 def test_unknown_format_version_is_rejected() -> None:

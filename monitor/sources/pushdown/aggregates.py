@@ -82,13 +82,16 @@ class NumericTotals:
     counts: np.ndarray
     suspect: bool
 
-    def profile(self, plan: NumericPlan, sample: np.ndarray, limit: int) -> ColumnProfile:
-        """The column profile, given the sorted sample of finite values."""
+    def profile(self, plan: NumericPlan, sample: np.ndarray, limit: int,
+                fine: np.ndarray | None = None) -> ColumnProfile:
+        """The column profile, given the sorted sample of finite values and the fine counts."""
         ref = plan.reference
+        fine_edges = ref.fine_edges if fine is not None else ref.fine_edges[:0]
         summary = NumericSummary(
             self.minimum, self.maximum, self.mean, self.m2, self.nonfinite,
             _frozen(ref.edges.astype(np.float64)), _frozen(self.counts), _frozen(sample),
-            limit, ref.bins,
+            limit, ref.bins, fine_edges,
+            _frozen(fine if fine is not None else np.zeros(0, np.int64)),
         )
         return ColumnProfile(plan.kind, self.count, self.missing, self.invalid,  # type: ignore[arg-type]
                              numeric=summary)

@@ -5,7 +5,8 @@ builds from the pulled rows of the window: the same columns, counts,
 missing and invalid values, min/max, histogram counts and category counts,
 mean and variance equal to float precision. Only the per-column samples
 (and the joint sample) differ once a window holds more values than the
-sample size: they are drawn by the database (``monitor.sources.pushdown.sample``).
+sample size: the first are read off the fine histogram, the joint sample is
+drawn by the database (``monitor.sources.pushdown.sample``).
 
 Queries, all bound parameters, all in one snapshot (the caller opens a
 REPEATABLE READ transaction on PostgreSQL):
@@ -14,8 +15,12 @@ REPEATABLE READ transaction on PostgreSQL):
 2. again for columns holding infinities or NaN, filtered to finite values;
 3. a ``GROUP BY`` for each categorical column with values outside the
    reference's categories (or too many categories to count one by one);
-4. one random sample of rows; a column sample for columns with many nulls;
-5. the pulled columns (see ``monitor.sources.pushdown.plan``), streamed in
+4. the fine histograms of the numeric columns (``monitor.sources.pushdown.fine``);
+5. one random sample of rows for the columns whose window is small enough to
+   sample whole, and for the joint sample; a column sample for columns with
+   many nulls. A larger column's sample is read off its fine histogram
+   (``quantile_sample``), so the same window always gives the same profile;
+6. the pulled columns (see ``monitor.sources.pushdown.plan``), streamed in
    chunks into a ``ProfileBuilder``.
 """
 
@@ -39,6 +44,7 @@ from monitor.profiles import (
     Profile,
     ProfileBuilder,
 )
+from monitor.profiles.fine import quantile_sample
 from monitor.profiles.readers import read_numbers
 from monitor.profiles.summaries import truncate_categories
 from monitor.sources.base import ProfileRequest
@@ -51,6 +57,7 @@ from monitor.sources.pushdown.aggregates import (
     category_profile,
     name_of,
 )
+from monitor.sources.pushdown.fine import count_fine
 from monitor.sources.pushdown.plan import (
     BooleanPlan,
     CategoryPlan,
@@ -87,13 +94,15 @@ def profile_table(
     if rows == 0:
         return Profile(0, {}, ())
     numeric = {p.name: parts[p.name] for p in plan.numeric}
-    samples, joint = _samples(window, plan, numeric, rows, request)
+    fine = _fine(window, plan, numeric)
+    samples, joint = _samples(window, plan, numeric, rows, request, fine)
     columns: dict[str, ColumnProfile] = {}
     for column in plan.columns:
         part = parts[column.name]
         if isinstance(part, NumericTotals):
             assert isinstance(column, NumericPlan)
-            part = part.profile(column, samples[column.name], request.sample_size)
+            part = part.profile(column, samples[column.name], request.sample_size,
+                                fine.get(column.name))
         columns[column.name] = part
     columns.update(_pulled(window, plan.pulled, request, chunk_size))
     order = {name: i for i, name in enumerate(request.reference.columns)}
@@ -162,6 +171,17 @@ def _refine(window: _Window, plan: Plan, decoded: dict[str, Any], rows: int) -> 
         decoded[aggregate.plan.name] = aggregate.decode(part, rows)
 
 
+def _fine(window: _Window, plan: Plan, totals: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Query 4: the fine histograms, checked against the counts of query 1."""
+    fine = count_fine(window.conn, window.table, window.where, window.params, plan.numeric)
+    for name, counts in fine.items():
+        if int(counts.sum()) != totals[name].count:
+            raise ProfileError(f"column {name!r}: fine histogram counts computed in the "
+                               f"database add up to {int(counts.sum())}, not "
+                               f"{totals[name].count}; the table changed while it was read")
+    return fine
+
+
 def _check_histograms(plan: Plan, decoded: dict[str, Any]) -> None:
     for p in plan.numeric:
         totals = decoded[p.name]
@@ -201,15 +221,17 @@ def _categories(
 
 def _samples(
     window: _Window, plan: Plan, totals: dict[str, NumericTotals | ColumnProfile], rows: int,
-    request: ProfileRequest,
+    request: ProfileRequest, fine: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], JointSample | None]:
-    """Query 4: the per-column samples of finite values (sorted) and the joint sample.
+    """Query 5: the per-column samples of finite values (sorted) and the joint sample.
 
     ``totals`` gives each numeric column's count of finite values.
     """
     size = request.sample_size
     wanted = {p.name: min(size, totals[p.name].count) for p in plan.numeric}
-    sampled = [p for p in plan.numeric if wanted[p.name] > 0]
+    read_off = {p.name: _read_off(p, totals[p.name], fine[p.name], size) for p in plan.numeric
+                if p.name in fine and totals[p.name].count > size}
+    sampled = [p for p in plan.numeric if wanted[p.name] > 0 and p.name not in read_off]
     joint_size = min(request.joint_sample_size, rows) if plan.joint is not None else 0
     draw = joint_size
     if sampled:
@@ -227,6 +249,7 @@ def _samples(
                        [values[n] for n in names] + [window.timestamp], draw, rows, window.params)
     index = {name: i for i, name in enumerate(names)}
     samples: dict[str, np.ndarray] = {p.name: np.zeros(0) for p in plan.numeric}
+    samples.update(read_off)
     for p in sampled:
         column = _floats(row[index[p.name]] for row in drawn)
         finite = column[np.isfinite(column)]
@@ -240,6 +263,11 @@ def _samples(
                                "it was read")
         samples[p.name] = np.sort(finite[:want])
     return samples, _joint(plan, drawn[:joint_size], index, rows, request)
+
+
+def _read_off(plan: NumericPlan, totals: Any, counts: np.ndarray, size: int) -> np.ndarray:
+    return quantile_sample(plan.reference.fine_edges, counts, totals.minimum, totals.maximum,
+                           size)
 
 
 def _joint(

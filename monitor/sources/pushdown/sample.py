@@ -11,8 +11,11 @@ that column's finite values; a column with too few of them (many nulls) is
 sampled on its own with ``column_sample``.
 
 These samples come from the database's random generator, so they differ
-from the seeded sample ``ProfileBuilder`` draws from pulled rows, and from
-one run to the next. While a window holds no more rows than the sample
+from the seeded sample ``ProfileBuilder`` draws from pulled rows. PostgreSQL's
+generator is seeded first (``setseed``), so an unchanged table read in the
+same order gives the same sample; SQLite's cannot be seeded and differs from
+one run to the next. Only the joint sample and the samples of columns of a
+reference without fine histograms come from here. While a window holds no more rows than the sample
 size, the sample is every value and both ways agree exactly.
 """
 
@@ -26,6 +29,7 @@ import sqlalchemy as sa
 
 __all__ = ["column_sample", "random_below", "row_sample"]
 
+_SEED = 0.5
 _PREFILTER_FACTOR = 8  # pre-filter windows holding more than this many times the sample
 
 
@@ -50,6 +54,8 @@ def row_sample(
     if size <= 0 or rows == 0 or not columns:
         return []
     dialect = conn.dialect.name
+    if dialect == "postgresql":  # the same rows of an unchanged table draw the same sample
+        conn.execute(sa.select(sa.func.setseed(_SEED)))
     base = sa.select(*columns).select_from(table).where(where)
     if rows > _PREFILTER_FACTOR * size:
         share = min(1.0, 3.0 * size / rows)

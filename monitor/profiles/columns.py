@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from monitor.profiles import readers
-from monitor.profiles.fine import ValueSpill, choose_fine_edges, count_sorted, fine_histogram
+from monitor.profiles.fine import (
+    DistinctCounts,
+    ValueSpill,
+    choose_fine_edges,
+    count_sorted,
+    fine_histogram,
+)
 from monitor.profiles.moments import merge_moments
 from monitor.profiles.profile import BOOLEAN, DATETIME, NUMERIC, TEXT, ColumnProfile, Kind
 from monitor.profiles.summaries import (
@@ -52,6 +58,7 @@ class NumericColumn:
         self.fine_edges = fine_edges if fine_edges is not None and fine_edges.size else None
         self.fine_counts = np.zeros(self.fine_edges.size + 1 if self.fine_edges is not None
                                     else 0, np.int64)
+        self.distinct: DistinctCounts | None = None
         self.spill: ValueSpill | None = None
         self.sample_size = sample_size
         self.rng = rng
@@ -97,12 +104,19 @@ class NumericColumn:
         return values
 
     def _spill(self, values: np.ndarray, n: int) -> None:
-        """Keep every value once the sample no longer does (a reference being built)."""
-        if self.spill is None:
+        """Keep every value once the sample no longer does (a reference being built): as
+        counts per distinct value while there are few, else in a ``ValueSpill``."""
+        if self.spill is None and self.distinct is None:
             if self.count + n <= self.sample_size:
                 return
+            self.distinct = DistinctCounts(self.sample)  # still every value added so far
+        if self.distinct is not None:
+            if self.distinct.add(values):
+                return
             self.spill = ValueSpill()
-            self.spill.append(self.sample)  # still every value added so far
+            self.spill.append(self.distinct.values())
+            self.distinct = None
+        assert self.spill is not None
         self.spill.append(values)
 
     def _fine(self, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +124,8 @@ class NumericColumn:
             return self.fine_edges, self.fine_counts
         if self.edges is not None:  # a reference of format 1 or 2: it has no fine edges
             return np.zeros(0, np.float64), np.zeros(0, np.int64)
+        if self.distinct is not None:
+            return self.distinct.histogram()
         if self.spill is not None:
             return fine_histogram(self.spill)
         fine_edges = choose_fine_edges(sample)  # the sample still holds every value

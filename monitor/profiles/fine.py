@@ -24,9 +24,11 @@ counts, ratings) each has a bin of its own, and a window holding no value
 the reference never saw gets exact statistics.
 
 **Building the edges** needs every value of the reference, which a stream
-sees once: ``ValueSpill`` writes a column's finite values to a temporary file
-as they stream by (8 bytes per value, deleted with the builder), and
-``fine_histogram`` reads them back in blocks when the profile is built.
+sees once. A column with at most ``FINE_EDGES`` distinct values keeps their
+exact counts (``DistinctCounts``); beyond, ``ValueSpill`` writes its finite
+values to a temporary file as they stream by (4 or 8 bytes per value,
+deleted with the builder), and ``fine_histogram`` reads them back in blocks
+when the profile is built.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import numpy as np
 
 __all__ = [
     "FINE_EDGES",
+    "DistinctCounts",
     "ValueSpill",
     "choose_fine_edges",
     "count_sorted",
@@ -91,36 +94,78 @@ def choose_fine_edges(values: np.ndarray, limit: int = FINE_EDGES) -> np.ndarray
 
 
 class ValueSpill:
-    """A column's finite values, appended to a temporary file as they stream in.
+    """A column's finite values, appended to temporary files as they stream in.
 
-    The file lives in a directory removed when the spill is garbage-collected
-    (or the process ends), so an abandoned builder leaves nothing behind.
+    Values that float32 holds exactly (integers below 2**24, data logged as
+    float32) take 4 bytes, the others 8. The files live in a directory
+    removed when the spill is garbage-collected (or the process ends), so an
+    abandoned builder leaves nothing behind. ``TMPDIR`` says where.
     """
 
     def __init__(self) -> None:
         self._directory = tempfile.mkdtemp(prefix="monitor-spill-")
-        self._path = os.path.join(self._directory, "values.f8")
+        self._paths = {dtype: os.path.join(self._directory, f"values.{dtype[1:]}")
+                       for dtype in ("<f4", "<f8")}
         self._finalizer = weakref.finalize(self, shutil.rmtree, self._directory, True)
         self.size = 0
 
     def append(self, values: np.ndarray) -> None:
-        """Add values (float64) at the end."""
-        with open(self._path, "ab") as file:
-            np.ascontiguousarray(values, dtype="<f8").tofile(file)
+        """Add finite values at the end."""
+        narrow = values.astype(np.float32)
+        exact = narrow == values
+        for dtype, part in (("<f4", narrow[exact]), ("<f8", values[~exact])):
+            if part.size:
+                with open(self._paths[dtype], "ab") as file:
+                    np.ascontiguousarray(part, dtype=dtype).tofile(file)
         self.size += values.size
 
     def blocks(self, size: int = _BLOCK) -> Iterator[np.ndarray]:
-        """The values in order, ``size`` at a time."""
-        with open(self._path, "rb") as file:
-            while True:
-                block = np.fromfile(file, dtype="<f8", count=size)
-                if block.size == 0:
-                    return
-                yield block.astype(np.float64, copy=False)
+        """Every value (float64), ``size`` at a time: the float32 ones first."""
+        for dtype, path in self._paths.items():
+            if not os.path.exists(path):
+                continue
+            with open(path, "rb") as file:
+                while True:
+                    block = np.fromfile(file, dtype=dtype, count=size)
+                    if block.size == 0:
+                        break
+                    yield block.astype(np.float64, copy=False)
 
     def close(self) -> None:
-        """Delete the file now."""
+        """Delete the files now."""
         self._finalizer()
+
+
+class DistinctCounts:
+    """Exact counts of each distinct value, while a column has at most ``limit`` of them.
+
+    A reference column of codes, counts or rounded values needs no spill:
+    its fine histogram is one bin per value. ``add`` returns False once the
+    column has more distinct values; the caller then spills ``values()``.
+    """
+
+    def __init__(self, values: np.ndarray, limit: int = FINE_EDGES) -> None:
+        self.limit = limit
+        self.keys, self.counts = np.unique(values, return_counts=True)
+
+    def add(self, values: np.ndarray) -> bool:
+        keys, counts = np.unique(values, return_counts=True)
+        merged, where = np.unique(np.concatenate([self.keys, keys]), return_inverse=True)
+        if merged.size > self.limit:
+            return False
+        self.counts = np.bincount(where, weights=np.concatenate([self.counts, counts]),
+                                  minlength=merged.size).astype(np.int64)
+        self.keys = merged
+        return True
+
+    def values(self) -> np.ndarray:
+        """Every value counted, in order."""
+        return np.repeat(self.keys, self.counts)
+
+    def histogram(self) -> tuple[np.ndarray, np.ndarray]:
+        """Fine edges (each value, then just above the largest) and their exact counts."""
+        edges = np.append(self.keys, np.nextafter(self.keys[-1], np.inf)).astype(np.float64)
+        return edges, np.concatenate([[0], self.counts, [0]]).astype(np.int64)
 
 
 def fine_histogram(spill: ValueSpill, limit: int = FINE_EDGES) -> tuple[np.ndarray, np.ndarray]:

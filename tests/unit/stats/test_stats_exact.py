@@ -163,3 +163,25 @@ def test_a_reference_without_fine_histograms_falls_back_to_samples_and_says_so(c
         result = compare(old, current)
     assert result.columns[0].method == "ks" and 0.0 <= result.columns[0].statistic <= 1.0
     assert "predates fine histograms" in caplog.text and "rebuild" in caplog.text
+
+
+def test_reference_fine_histograms_are_exact_however_the_values_were_kept() -> None:
+    """Few distinct values (counted per value), a column that outgrows them mid-stream
+    (then spilled), float32-exact and float64 values: the fine counts are exact each time."""
+    rng = np.random.default_rng(12)
+    n = 120_000
+    frame = pd.DataFrame({
+        "codes": rng.integers(0, 300, n).astype(float),
+        "late": np.concatenate([rng.integers(0, 50, n // 2), rng.normal(size=n // 2) * 1e3]),
+        "narrow": rng.normal(size=n).astype(np.float32).astype(float),
+        "wide": rng.normal(size=n),
+    })
+    profile = build_profile([frame.iloc[i:i + 7_000] for i in range(0, n, 7_000)])
+    for name in frame:
+        summary = profile.columns[name].numeric
+        values = frame[name].to_numpy()
+        expected = np.bincount(np.searchsorted(summary.fine_edges, values, side="right"),
+                               minlength=summary.fine_edges.size + 1)
+        assert np.array_equal(summary.fine_counts, expected), name
+        assert summary.fine_counts[0] == 0 and summary.fine_counts[-1] == 0, name
+    assert profile.columns["codes"].numeric.fine_edges.size == 301  # one bin per code

@@ -5,9 +5,10 @@ through ``pyarrow.dataset`` with the window pushed down as a filter: a
 hive-partitioned folder (``date=2026-11-24/hour=10/…``) is pruned to the
 partitions the window covers when ``partitions`` says how its keys encode
 time, and inside each file only the row groups whose statistics overlap the
-window are decoded (``plan`` lists them). CSV and JSONL are read in chunks
-and filtered in pandas, counting the rows left out. Either way memory is
-bounded by ``chunk_size``.
+window are decoded (``plan`` lists them), batch by batch even inside a row
+group (``parquet_groups``). CSV and JSONL are read in chunks and filtered in
+pandas, counting the rows left out. Either way memory is bounded by
+``chunk_size``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pydantic import Field
 from monitor.errors import SourceError
 from monitor.profiles import Profile, build_profile
 from monitor.sources.base import Source, SourceConfig
+from monitor.sources.parquet_groups import group_batches
 from monitor.sources.timestamps import filter_window, require_times, to_utc
 
 __all__ = ["FileSource", "detect_format", "partition_values", "profile_file"]
@@ -190,17 +192,17 @@ class FileSource(Source):
         pushdown = self._pushdown(dataset, start, end)
         exact = pushdown is not None and self._timestamp_pushed(dataset, start, end)
         for fragment in dataset.get_fragments(filter=pushdown):
-            for group in fragment.split_by_row_group(filter=pushdown, schema=dataset.schema):
-                for batch in group.to_batches(schema=dataset.schema, filter=pushdown,
-                                              batch_size=self.config.chunk_size):
-                    if batch.num_rows == 0:
-                        continue
-                    frame = batch.to_pandas(split_blocks=True).drop(  # no 2-D block copy
-                        columns=list(self.config.partitions), errors="ignore")
-                    frame = self._kept(frame, path) if exact else self._window(
-                        frame, start, end, path)
-                    if len(frame):
-                        yield frame
+            groups = fragment.split_by_row_group(filter=pushdown, schema=dataset.schema)
+            for batch in group_batches(fragment, groups, dataset.schema, pushdown,
+                                       self.config.chunk_size):  # bounded within a group
+                if batch.num_rows == 0:
+                    continue
+                frame = batch.to_pandas(split_blocks=True).drop(  # no 2-D block copy
+                    columns=list(self.config.partitions), errors="ignore")
+                frame = self._kept(frame, path) if exact else self._window(
+                    frame, start, end, path)
+                if len(frame):
+                    yield frame
 
     def _pushdown(
         self, dataset: ds.Dataset, start: datetime | None, end: datetime | None

@@ -26,9 +26,9 @@ the reference never saw gets exact statistics.
 **Building the edges** needs every value of the reference, which a stream
 sees once. A column with at most ``FINE_EDGES`` distinct values keeps their
 exact counts (``DistinctCounts``); beyond, ``ValueSpill`` writes its finite
-values to a temporary file as they stream by (4 or 8 bytes per value,
-deleted with the builder), and ``fine_histogram`` reads them back in blocks
-when the profile is built.
+values as they stream by (4 or 8 bytes per value; in memory up to 128 MB
+for the whole process, then in temporary files; freed with the builder),
+and ``fine_histogram`` reads them back in blocks when the profile is built.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import weakref
 import zlib
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ import numpy as np
 
 __all__ = [
     "FINE_EDGES",
+    "MEMORY_BUDGET",
     "DistinctCounts",
     "ValueSpill",
     "choose_fine_edges",
@@ -93,8 +95,32 @@ def choose_fine_edges(values: np.ndarray, limit: int = FINE_EDGES) -> np.ndarray
     return np.append(edges[edges < top], top).astype(np.float64)
 
 
+class _Budget:
+    """Bytes of spilled values the whole process keeps in memory before writing to disk."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            if self.used + size > self.limit:
+                return False
+            self.used += size
+            return True
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.used -= size
+
+
+MEMORY_BUDGET = _Budget(128 * 2**20)
+"""Spilled values kept in memory, over every builder of the process (128 MB)."""
+
+
 class ValueSpill:
-    """A column's finite values, appended to temporary files as they stream in.
+    """A column's finite values, kept as they stream in: in memory while the process's
+    ``MEMORY_BUDGET`` lasts, then in temporary files.
 
     Values that float32 holds exactly (integers below 2**24, data logged as
     float32) take 4 bytes, the others 8. The files live in a directory
@@ -103,25 +129,39 @@ class ValueSpill:
     """
 
     def __init__(self) -> None:
-        self._directory = tempfile.mkdtemp(prefix="monitor-spill-")
-        self._paths = {dtype: os.path.join(self._directory, f"values.{dtype[1:]}")
-                       for dtype in ("<f4", "<f8")}
-        self._finalizer = weakref.finalize(self, shutil.rmtree, self._directory, True)
+        self._held: list[np.ndarray] = []
+        self._state: dict[str, int | str] = {"held": 0, "directory": ""}
+        self._finalizer = weakref.finalize(self, _release, self._state)
         self.size = 0
 
     def append(self, values: np.ndarray) -> None:
         """Add finite values at the end."""
         narrow = values.astype(np.float32)
         exact = narrow == values
-        for dtype, part in (("<f4", narrow[exact]), ("<f8", values[~exact])):
-            if part.size:
-                with open(self._paths[dtype], "ab") as file:
-                    np.ascontiguousarray(part, dtype=dtype).tofile(file)
+        for part in (narrow[exact], values[~exact]):
+            if not part.size:
+                continue
+            if MEMORY_BUDGET.take(part.nbytes):
+                self._held.append(part)
+                self._state["held"] = int(self._state["held"]) + part.nbytes
+            else:
+                with open(self._path(part.dtype), "ab") as file:
+                    np.ascontiguousarray(part).tofile(file)
         self.size += values.size
 
+    def _path(self, dtype: np.dtype[Any]) -> str:
+        if not self._state["directory"]:
+            self._state["directory"] = tempfile.mkdtemp(prefix="monitor-spill-")
+        return os.path.join(str(self._state["directory"]), f"values.{dtype.str[1:]}")
+
     def blocks(self, size: int = _BLOCK) -> Iterator[np.ndarray]:
-        """Every value (float64), ``size`` at a time: the float32 ones first."""
-        for dtype, path in self._paths.items():
+        """Every value (float64), at most ``size`` at a time: those in memory first."""
+        for part in self._held:
+            yield part.astype(np.float64)
+        if not self._state["directory"]:
+            return
+        for dtype in (np.dtype("<f4"), np.dtype("<f8")):
+            path = self._path(dtype)
             if not os.path.exists(path):
                 continue
             with open(path, "rb") as file:
@@ -132,8 +172,16 @@ class ValueSpill:
                     yield block.astype(np.float64, copy=False)
 
     def close(self) -> None:
-        """Delete the files now."""
+        """Free the memory and delete the files now."""
+        self._held = []
         self._finalizer()
+
+
+def _release(state: dict[str, int | str]) -> None:
+    MEMORY_BUDGET.give(int(state["held"]))
+    state["held"] = 0
+    if state["directory"]:
+        shutil.rmtree(str(state["directory"]), ignore_errors=True)
 
 
 class DistinctCounts:
@@ -182,7 +230,7 @@ def fine_histogram(spill: ValueSpill, limit: int = FINE_EDGES) -> tuple[np.ndarr
         return edges, count_sorted(values, edges)
     step = -(-spill.size // _EDGE_SAMPLE)
     parts, low, high = [], np.inf, -np.inf
-    for block in spill.blocks(_BLOCK // step * step):  # whole strides: one global stride
+    for block in spill.blocks():
         parts.append(block[::step])
         low, high = min(low, float(block.min())), max(high, float(block.max()))
     edges = choose_fine_edges(np.sort(np.concatenate(parts)), limit).copy()

@@ -120,20 +120,27 @@ def test_fine_edges_bound_the_mass_of_a_bin_and_isolate_atoms() -> None:
 
 
 def test_a_large_reference_counts_every_value_from_its_spill(monkeypatch) -> None:
-    """Beyond the values read at once, edges come from a systematic sample, counts stay exact."""
+    """Beyond the values read at once, edges come from a systematic sample, counts stay exact;
+    past the memory budget the values go to disk, and closing gives the budget back."""
     monkeypatch.setattr(fine_module, "_EDGE_SAMPLE", 50_000)
     monkeypatch.setattr(fine_module, "_BLOCK", 40_000)
+    monkeypatch.setattr(fine_module.MEMORY_BUDGET, "limit",
+                        fine_module.MEMORY_BUDGET.used + 1_000_000)
+    used = fine_module.MEMORY_BUDGET.used
     rng = np.random.default_rng(8)
-    values = rng.standard_t(3, 400_000)
+    values = np.concatenate([rng.standard_t(3, 300_000), rng.integers(-50, 50, 100_000)])
     spill = ValueSpill()
     for part in np.array_split(values, 7):
         spill.append(part)
+    assert 0 < fine_module.MEMORY_BUDGET.used - used <= 1_000_000  # the rest is on disk
+    assert sorted(np.concatenate(list(spill.blocks())).tolist()) == sorted(values.tolist())
     edges, counts = fine_histogram(spill, limit=1_000)
     expected = np.bincount(np.searchsorted(edges, values, side="right"), minlength=edges.size + 1)
     assert np.array_equal(counts, expected) and counts.sum() == values.size
     assert counts[0] == 0 and counts[-1] == 0
-    assert counts.max() <= 2 * values.size / 1_000
+    assert counts.max() <= 2 * values.size / 1_000 + 100_000 / 100  # integers: atoms of 1 %
     spill.close()
+    assert fine_module.MEMORY_BUDGET.used == used
 
 
 def test_windows_merge_their_fine_counts_by_addition() -> None:

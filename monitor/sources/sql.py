@@ -5,10 +5,12 @@ built with SQLAlchemy Core), or a query with ``:start`` and ``:end`` bind
 parameters. Values are always bound, never formatted into the SQL text.
 Rows stream through a server-side cursor where the driver has one.
 
-A table source on PostgreSQL or SQLite profiles its windows inside the
-database by default (``profile_in_database``, see ``monitor.sources.pushdown``):
-only aggregates and a bounded sample travel. ``timeout`` bounds every
-statement on PostgreSQL, and the connection attempt everywhere it can.
+A table source on PostgreSQL, SQLite, MariaDB/MySQL or DuckDB profiles and
+checks its windows inside the database by default (``profile_in_database``,
+see ``monitor.sources.pushdown``): only aggregates and a bounded sample
+travel. On any other database the rows are read, and the source says so once.
+``timeout`` bounds every statement on PostgreSQL and MariaDB/MySQL, and the
+connection attempt everywhere it can.
 Engines and table reflections are shared process-wide
 (``monitor.sources.engines``), not rebuilt for every window.
 """
@@ -19,14 +21,20 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field, model_validator
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DataError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    NoSuchModuleError,
+    NoSuchTableError,
+    SQLAlchemyError,
+)
 
 from monitor.checks import CheckPlan, QualityResult, SqlCheck
 from monitor.errors import MonitorError, SourceError
@@ -35,7 +43,7 @@ from monitor.sources import engines
 from monitor.sources.base import ProfileRequest, Source, SourceConfig
 from monitor.sources.pushdown import profile_table
 from monitor.sources.pushdown.checks import check_table
-from monitor.sources.pushdown.dialect import CHECK_DIALECTS
+from monitor.sources.pushdown.dialects import DIALECTS, dialect_for, of
 from monitor.sources.pushdown.sqlcheck import run_sql_check
 from monitor.sources.timestamps import filter_window, require_times
 
@@ -44,8 +52,13 @@ __all__ = ["PUSHDOWN_DIALECTS", "SqlSource", "safe_url"]
 log = logging.getLogger(__name__)
 
 _PARAMETER = re.compile(r"(?<![:\w]):(start|end)\b")
-PUSHDOWN_DIALECTS = ("postgresql", "sqlite")
-"""Databases whose table windows are profiled in place."""
+PUSHDOWN_DIALECTS = tuple(DIALECTS)
+"""Databases (SQLAlchemy backend names) whose table windows are profiled and checked in
+place; tables elsewhere are read as rows."""
+_TOLD: set[str] = set()  # sources told once that their database reads rows
+_DIALECT_EXTRAS = {"duckdb": "duckdb", "bigquery": "bigquery", "snowflake": "snowflake",
+                   "databricks": "databricks"}
+"""The extra that installs the SQLAlchemy dialect of a URL scheme SQLAlchemy lacks."""
 _CONNECT_TIMEOUT = 10
 # A driver may quote a whole value (400 digits, 10 MB of text): long words are cut, so the
 # message keeps what it says about the value.
@@ -74,11 +87,11 @@ class SqlSource(Source):
                                   description="SELECT with :start and :end parameters")
         chunk_size: int = Field(default=50_000, gt=0)
         profile_in_database: bool = Field(
-            default=True, description="profile a table's windows inside the database "
-            "(PostgreSQL, SQLite); false reads the rows")
+            default=True, description="profile and check a table's windows inside the "
+            "database (PostgreSQL, SQLite, MariaDB/MySQL, DuckDB); false reads the rows")
         timeout: float | None = Field(
-            default=300.0, gt=0, description="seconds one statement may take (PostgreSQL) "
-            "before the run fails; null for no limit")
+            default=300.0, gt=0, description="seconds one statement may take (PostgreSQL, "
+            "MariaDB/MySQL) before the run fails; null for no limit")
 
         @model_validator(mode="after")
         def _table_or_query(self) -> SqlSource.Config:
@@ -123,18 +136,14 @@ class SqlSource(Source):
         self, start: datetime, end: datetime, request: ProfileRequest
     ) -> Profile | None:
         """The window's profile computed by the database (table sources), or None."""
-        if self.config.table is None or not self.config.profile_in_database:
-            return None
-        backend = _backend(self.config.url)
-        if backend not in PUSHDOWN_DIALECTS:
-            log.debug("%s: no push-down on %s; reading the rows", self.describe(), backend)
+        if not self._pushes_down():
             return None
         self.counter.reset()
         with self._connection(snapshot=True) as conn:
             table, column = self._table_and_column(conn)
             try:
-                profile = profile_table(conn, table, column, _bind_time(conn, start),
-                                        _bind_time(conn, end), request,
+                profile = profile_table(conn, table, column, _bind_time(conn, start, column),
+                                        _bind_time(conn, end, column), request,
                                         chunk_size=self.config.chunk_size)
             except DataError as exc:
                 # A value the aggregates cannot take (a NUMERIC beyond double precision):
@@ -150,15 +159,13 @@ class SqlSource(Source):
     ) -> list[QualityResult] | None:
         """The window's checks computed by the database (table sources), or None (not a table,
         push-down off, unknown dialect); ``plan.sql`` runs through ``sql_check``."""
-        if self.config.table is None or not self.config.profile_in_database:
-            return None
-        if _backend(self.config.url) not in CHECK_DIALECTS:
+        if not self._pushes_down():
             return None
         with self._connection(snapshot=True) as conn:
             table, column = self._table_and_column(conn)
             try:
-                return check_table(conn, table, column, _bind_time(conn, start),
-                                   _bind_time(conn, end), plan, kinds,
+                return check_table(conn, table, column, _bind_time(conn, start, column),
+                                   _bind_time(conn, end, column), plan, kinds,
                                    chunk_size=self.config.chunk_size)
             except DataError as exc:  # a value SQL cannot take (a NUMERIC beyond a double)
                 log.warning("%s: cannot check in the database (%s); reading the rows",
@@ -179,7 +186,7 @@ class SqlSource(Source):
         with self._connection() as conn:
             _table, column = self._table_and_column(conn)
             statement = sa.select(sa.func.max(column)).where(column <= sa.bindparam("now"))
-            value = conn.execute(statement, {"now": _bind_time(conn, now)}).scalar()
+            value = conn.execute(statement, {"now": _bind_time(conn, now, column)}).scalar()
         return _as_utc(value)
 
     def count_rows(self, start: datetime, end: datetime) -> int | None:
@@ -190,7 +197,22 @@ class SqlSource(Source):
             table, column = self._table_and_column(conn)
             statement = (sa.select(sa.func.count()).select_from(table)
                          .where(column >= sa.bindparam("start"), column < sa.bindparam("end")))
-            return int(conn.execute(statement, _bounds(conn, start, end)).scalar() or 0)
+            return int(conn.execute(statement, _bounds(conn, start, end, column)).scalar() or 0)
+
+    def _pushes_down(self) -> bool:
+        """Whether this source's windows are profiled and checked in the database; a table
+        on a database the push-down does not know says once that its rows are read."""
+        if self.config.table is None or not self.config.profile_in_database:
+            return False
+        backend = _backend(self.config.url)
+        if dialect_for(backend) is not None:
+            return True
+        key = self._key()
+        if key not in _TOLD:
+            _TOLD.add(key)
+            log.info("%s: no push-down on %s (known: %s); its windows are read as rows",
+                     self.describe(), backend, ", ".join(sorted(DIALECTS)))
+        return False
 
     @contextmanager
     def _connection(self, *, snapshot: bool = False) -> Iterator[sa.Connection]:
@@ -198,15 +220,8 @@ class SqlSource(Source):
         engine = self._engine()
         try:
             with engine.connect() as conn:
-                if snapshot and conn.dialect.name == "postgresql":
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ",
-                                                  postgresql_readonly=True)
-                    # Compiling a few hundred aggregates costs more than it saves on one pass.
-                    conn.execute(sa.text("SELECT set_config('jit', 'off', true)"))
-                if self.config.timeout and conn.dialect.name == "postgresql":
-                    milliseconds = str(int(self.config.timeout * 1000))
-                    conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
-                                 {"ms": milliseconds})
+                conn = of(conn.dialect).prepare(conn, snapshot=snapshot,
+                                                timeout=self.config.timeout)
                 yield conn
         except MonitorError:
             raise
@@ -217,21 +232,25 @@ class SqlSource(Source):
     def _engine(self) -> Engine:
         try:
             url = make_url(self.config.url)
-            connect_args: dict[str, Any] = {}
-            if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
-                connect_args["connect_timeout"] = _CONNECT_TIMEOUT
+            connect_args = of(url.get_backend_name()).connect_args(url.query, _CONNECT_TIMEOUT)
             return engines.engine_for(url, connect_args)
+        except NoSuchModuleError as exc:  # the URL's dialect package is not installed
+            extra = _DIALECT_EXTRAS.get(_backend(self.config.url))
+            hint = f": pip install 'monitor[{extra}]'" if extra else ""
+            raise SourceError(f"bad database URL {safe_url(self.config.url)}: {exc}{hint}"
+                              ) from exc
         except (ArgumentError, ImportError, ValueError) as exc:
             raise SourceError(f"bad database URL {safe_url(self.config.url)}: {exc}") from exc
 
     def _statement(
         self, conn: sa.Connection, start: datetime | None, end: datetime | None
     ) -> tuple[sa.Executable, dict[str, Any]]:
-        bounds = _bounds(conn, start, end)
         if self.config.query is not None:
+            bounds = _bounds(conn, start, end)
             wanted = set(_PARAMETER.findall(self.config.query))
             return sa.text(self.config.query), {k: v for k, v in bounds.items() if k in wanted}
         table, column = self._table_and_column(conn)
+        bounds = _bounds(conn, start, end, column)
         select = sa.select(table)
         if start is not None:
             select = select.where(column >= sa.bindparam("start"))
@@ -255,7 +274,7 @@ class SqlSource(Source):
         schema, _, table = name.rpartition(".")
 
         def reflect() -> sa.Table:
-            return sa.Table(table, sa.MetaData(), schema=schema or None, autoload_with=conn)
+            return of(conn.dialect).reflect(conn, table, schema or None)
 
         try:
             return engines.table_for(self._key(), reflect)
@@ -278,7 +297,8 @@ class SqlSource(Source):
 
     def _reason(self, exc: SQLAlchemyError) -> str:
         text = _reason(exc)
-        if "statement timeout" in text:
+        if any(word in text for word in ("statement timeout", "max_statement_time",
+                                         "max_execution_time")):
             text += f" (source.timeout is {self.config.timeout:g} s)"
         return text
 
@@ -286,9 +306,7 @@ class SqlSource(Source):
 def _check_time_type(column: sa.Column[Any], dialect: str, table: str) -> None:
     """A table's timestamp column must hold times (SQLite also keeps them as text)."""
     sql_type = column.type
-    if isinstance(sql_type, sa.DateTime | sa.Date):
-        return
-    if dialect == "sqlite" and isinstance(sql_type, sa.String | sa.types.NullType):
+    if of(dialect).time_column_ok(sql_type):
         return
     raise SourceError(
         f"timestamp column '{column.name}' of table '{table}' is {sql_type}, not a time: "
@@ -297,21 +315,26 @@ def _check_time_type(column: sa.Column[Any], dialect: str, table: str) -> None:
 
 
 def _bounds(
-    conn: sa.Connection, start: datetime | None, end: datetime | None
+    conn: sa.Connection, start: datetime | None, end: datetime | None,
+    column: sa.ColumnElement[Any] | None = None,
 ) -> dict[str, datetime | None]:
     """The window bounds as the database compares them."""
-    return {"start": _bind_time(conn, start), "end": _bind_time(conn, end)}
+    return {"start": _bind_time(conn, start, column), "end": _bind_time(conn, end, column)}
 
 
 @overload
-def _bind_time(conn: sa.Connection, value: datetime) -> datetime: ...
+def _bind_time(conn: sa.Connection, value: datetime,
+               column: sa.ColumnElement[Any] | None = None) -> datetime: ...
 @overload
-def _bind_time(conn: sa.Connection, value: None) -> None: ...
-def _bind_time(conn: sa.Connection, value: datetime | None) -> datetime | None:
-    """A time as the database compares it: naive UTC on SQLite, which keeps text."""
-    if value is None or conn.dialect.name != "sqlite":
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+def _bind_time(conn: sa.Connection, value: None,
+               column: sa.ColumnElement[Any] | None = None) -> None: ...
+def _bind_time(conn: sa.Connection, value: datetime | None,
+               column: sa.ColumnElement[Any] | None = None) -> datetime | None:
+    """A time as the database compares it with ``column``: naive UTC where it keeps no zone
+    (SQLite, which keeps text; MariaDB's DATETIME), as given elsewhere."""
+    if value is None:
+        return None
+    return of(conn.dialect).bind_window(value, column)
 
 
 def _as_utc(value: object) -> datetime | None:

@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import Grouping
 from monitor.profiles import BOOLEAN, CategoricalSummary, ColumnProfile
 from monitor.profiles.readers import category_name
 from monitor.profiles.summaries import NumericSummary, truncate_categories
+from monitor.sources.pushdown.dialects import of
 from monitor.sources.pushdown.plan import BooleanPlan, CategoryPlan, NumericPlan
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "CategoryAggregate",
     "NumericAggregate",
     "NumericTotals",
+    "category_key",
     "category_profile",
     "name_of",
 ]
@@ -103,28 +105,28 @@ class NumericAggregate:
     def __init__(self, plan: NumericPlan, dialect: str, *, finite_only: bool,
                  packed: bool) -> None:
         self.plan = plan
+        self.sql = sql = of(dialect)
         self.finite_only = finite_only and not plan.integral
-        self.packed = packed and dialect == "postgresql" and len(plan.reference.edges) > 0
+        self.packed = packed and sql.packed_histogram and len(plan.reference.edges) > 0
         self.shift = float(plan.reference.mean) if math.isfinite(plan.reference.mean) else 0.0
-        self.native = dialect == "postgresql"
+        self.native = sql.native_moments
         x = plan.value(dialect)
         keep = sa.and_(x > _float(-_INF), x < _float(_INF)) if self.finite_only else None
         bad = plan.invalid(dialect)
         shifted = x - _float(self.shift)
 
-        def only(aggregate: Any) -> Any:
-            return aggregate.filter(keep) if keep is not None else aggregate
+        def only(aggregate: Any, value: sa.ColumnElement[Any] = x) -> Any:
+            return sql.aggregate_where(aggregate, value, keep)
 
-        moments = ((sa.func.avg(x), sa.func.var_pop(x)) if self.native
-                   else (sa.func.sum(shifted), sa.func.sum(shifted * shifted)))
+        moments = ((only(sa.func.avg), only(sa.func.var_pop)) if self.native
+                   else (only(sa.func.sum, shifted), only(sa.func.sum, shifted * shifted)))
         self.exprs: list[Any] = [
-            only(sa.func.count(x)), only(sa.func.min(x)), only(sa.func.max(x)),
-            *(only(m) for m in moments),
-            sa.func.count().filter(bad) if bad is not None else sa.literal(0),
+            only(sa.func.count), only(sa.func.min), only(sa.func.max), *moments,
+            sql.count_where(bad) if bad is not None else sa.literal(0),
         ]
-        if self.finite_only:  # NaN (PostgreSQL) is neither: it counts as missing
-            self.exprs += [sa.func.count().filter(x == _float(_INF)),
-                           sa.func.count().filter(x == _float(-_INF))]
+        if self.finite_only:  # NaN (where kept) is neither: it counts as missing
+            self.exprs += [sql.count_where(x == _float(_INF)),
+                           sql.count_where(x == _float(-_INF))]
         self.exprs += self._histogram(x, only)
 
     def _histogram(self, x: sa.ColumnElement[float], only: Any) -> list[Any]:
@@ -138,9 +140,9 @@ class NumericAggregate:
             weights = sa.type_coerce(Grouping(sa.bindparam(
                 None, [Decimal(_FIELD) ** i for i in range(len(edges) + 1)],
                 type_=postgresql.ARRAY(sa.Numeric()))), postgresql.ARRAY(sa.Numeric()))
-            return [only(sa.func.sum(weights[bucket + 1]))]
+            return [only(sa.func.sum, weights[bucket + 1])]
         cuts = [x < _float(e) for e in edges[:-1]] + [x <= _float(edges[-1])]
-        return [sa.func.count().filter(sa.and_(cut, *_keep(x, self.finite_only)))
+        return [self.sql.count_where(sa.and_(cut, *_keep(x, self.finite_only)))
                 for cut in cuts]
 
     def decode(self, values: Sequence[Any], rows: int) -> NumericTotals:
@@ -193,14 +195,16 @@ class CategoryAggregate:
     column by value instead (``needs_grouping``).
     """
 
-    def __init__(self, plan: CategoryPlan) -> None:
+    def __init__(self, plan: CategoryPlan, dialect: str) -> None:
         self.plan = plan
         self.filtered = plan.typed != "float" and len(plan.pinned) <= MAX_FILTERED_CATEGORIES
         self.values = [_typed_value(name, plan.typed) for name in plan.pinned] \
             if self.filtered else []
+        sql = of(dialect)
         column = plan.column
+        key = category_key(column, plan.typed, dialect)
         self.exprs: list[Any] = [sa.func.count(column)]
-        self.exprs += [sa.func.count().filter(column == sa.literal(value, column.type))
+        self.exprs += [sql.count_where(key == sa.literal(value, column.type))
                        for value in self.values if value is not None]
 
     def decode(self, values: Sequence[Any]) -> tuple[int, dict[str, int] | None]:
@@ -218,15 +222,16 @@ class CategoryAggregate:
 class BooleanAggregate:
     """Counts of true and false values; any other value is invalid."""
 
-    def __init__(self, plan: BooleanPlan) -> None:
+    def __init__(self, plan: BooleanPlan, dialect: str) -> None:
         self.plan = plan
+        sql = of(dialect)
         column = plan.column
         if plan.integer:
             true, false = column == 1, column == 0
         else:
             true, false = column.is_(sa.true()), column.is_(sa.false())
-        self.exprs: list[Any] = [sa.func.count(column), sa.func.count().filter(true),
-                                 sa.func.count().filter(false)]
+        self.exprs: list[Any] = [sa.func.count(column), sql.count_where(true),
+                                 sql.count_where(false)]
 
     def decode(self, values: Sequence[Any], rows: int, top_k: int) -> ColumnProfile:
         """The boolean column profile."""
@@ -249,8 +254,18 @@ def category_profile(
                          categorical=summary)
 
 
+def category_key(column: sa.ColumnElement[Any], typed: str,
+                 dialect: str) -> sa.ColumnElement[Any]:
+    """What a categorical column is compared and grouped by: text by its characters where
+    the database's equality ignores case or trailing spaces."""
+    sql = of(dialect)
+    return sql.exact(column, "text") if typed == "text" and sql.folds_text else column
+
+
 def name_of(value: Any) -> str | None:
     """A grouped value's category name as pandas would read it; None for NaN (missing)."""
+    if isinstance(value, bytes):  # text compared as bytes
+        value = value.decode("utf-8", "replace")
     if isinstance(value, Decimal):
         value = float(value)
     if isinstance(value, float) and math.isnan(value):

@@ -46,7 +46,7 @@ from monitor.checks.plan import (
 )
 from monitor.checks.results import schema_results
 from monitor.checks.rows import condition_columns
-from monitor.sources.pushdown import measures, regex
+from monitor.sources.pushdown import dialect, measures
 from monitor.sources.pushdown.conditions import failing_condition
 from monitor.sources.pushdown.dialect import Unpushable
 from monitor.sources.pushdown.measures import Aggregates, Part, Window
@@ -154,8 +154,8 @@ class _Planner:
             return measures.RowPart(self.aggregates, "missing", check.column, None,
                                     check.tolerance, col.missing, None, [])
         failing = failing_values(check, col)
-        if check.kind in ("pattern", "format") and self.dialect.name != "sqlite":
-            regex.validate(self.window.conn, check.regex or "")
+        if check.kind in ("pattern", "format"):
+            dialect.validate(self.window.conn, check.regex or "")
         return measures.RowPart(self.aggregates, check.kind, check.column, None,
                                 check.tolerance, failing, col.present_count, shown,
                                 costly=check.kind in ("pattern", "format"))

@@ -33,11 +33,11 @@ import sqlalchemy as sa
 from monitor.checks.plan import Arithmetic, Column, Compare, Literal, Logic, Not, RowNode
 from monitor.sources.pushdown import dialect as sql
 from monitor.sources.pushdown.dialect import Unpushable
+from monitor.sources.pushdown.dialects import of
 from monitor.sources.pushdown.predicates import ColumnSql
 
 __all__ = ["compile_condition", "failing_condition"]
 
-_NAN = float("nan")
 Resolve = Callable[[str], ColumnSql]
 
 
@@ -191,9 +191,7 @@ class _Compiler:
 
     def no_nan(self, value: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         """NaN read as null (unknown), where the database keeps NaN."""
-        if self.dialect != "postgresql":
-            return value
-        return sa.func.nullif(value, sa.literal(_NAN, sa.Double()), type_=value.type)
+        return of(self.dialect).no_nan(value)
 
 
 def _literal(value: float | bool | str) -> _Value:

@@ -4,12 +4,12 @@ Every finite value of each numeric column is counted on its reference's fine
 edges, so the pushed-down profile's order-statistic tests see every row, and
 equal those of the pulled rows.
 
-**PostgreSQL** counts them in one pass over the window:
-``width_bucket(x, edges)`` is exactly the fine bin (``searchsorted`` on the
-right), and ``unnest`` turns each row into one (column, bin) pair per
-column, grouped and counted. **Other databases** have no bucketing of a
-value against an array (SQLite has none at all), so the numeric columns'
-values are streamed and counted here: exact, at the cost of reading them.
+Where the database can find each value's bin (``searchsorted`` on the right),
+its dialect class counts them in one pass: ``width_bucket`` on PostgreSQL, an
+``ASOF JOIN`` against the edges on DuckDB (``monitor.sources.pushdown.dialects``).
+**Other databases** have no bucketing of a value against a list (SQLite,
+MariaDB), so the numeric columns' values are streamed and counted here: exact,
+at the cost of reading them.
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from monitor.profiles.fine import count_sorted
+from monitor.sources.pushdown.dialects import of
 from monitor.sources.pushdown.plan import NumericPlan
 
 __all__ = ["count_fine"]
 
 logger = logging.getLogger(__name__)
 
-_INF = float("inf")
 _CHUNK = 100_000
 
 
@@ -39,35 +38,13 @@ def count_fine(conn: sa.Connection, table: sa.FromClause, where: sa.ColumnElemen
     wanted = [p for p in plans if p.reference.has_fine]
     if not wanted:
         return {}
-    if conn.dialect.name == "postgresql":
-        return _postgresql(conn, table, where, params, wanted)
-    return _streamed(conn, table, where, params, wanted)
-
-
-def _finite(value: sa.ColumnElement[float]) -> sa.ColumnElement[bool]:
-    return sa.and_(value > sa.literal(-_INF, sa.Double()), value < sa.literal(_INF, sa.Double()))
-
-
-def _postgresql(conn: sa.Connection, table: sa.FromClause, where: sa.ColumnElement[bool],
-                params: dict[str, Any], plans: Sequence[NumericPlan]) -> dict[str, np.ndarray]:
-    buckets = []
-    bound = dict(params)
-    for i, plan in enumerate(plans):
-        name = f"fine_edges_{i}"
-        bound[name] = [float(e) for e in plan.reference.fine_edges]
-        value = plan.value("postgresql")
-        edges: Any = sa.bindparam(name, type_=postgresql.ARRAY(sa.Double()))
-        buckets.append(sa.case((_finite(value), sa.func.width_bucket(value, edges))))
-    pairs = (sa.select(sa.func.unnest(postgresql.array([sa.literal(i) for i in
-                                                         range(len(plans))])).label("k"),
-                       sa.func.unnest(postgresql.array(buckets)).label("b"))
-             .select_from(table).where(where).subquery())
-    statement = (sa.select(pairs.c.k, pairs.c.b, sa.func.count())
-                 .where(pairs.c.b.is_not(None)).group_by(pairs.c.k, pairs.c.b))
-    counts = {p.name: np.zeros(p.reference.fine_edges.size + 1, np.int64) for p in plans}
-    for k, bucket, count in conn.execute(statement, bound):
-        counts[plans[int(k)].name][int(bucket)] += int(count)
-    return counts
+    dialect = conn.dialect.name
+    counted = of(dialect).count_fine(conn, table, where, params,
+                                     [p.value(dialect) for p in wanted],
+                                     [p.reference.fine_edges for p in wanted])
+    if counted is None:
+        return _streamed(conn, table, where, params, wanted)
+    return {p.name: counts for p, counts in zip(wanted, counted, strict=True)}
 
 
 def _streamed(conn: sa.Connection, table: sa.FromClause, where: sa.ColumnElement[bool],

@@ -32,6 +32,7 @@ from monitor.checks.results import row_result
 from monitor.checks.values import render
 from monitor.sources.pushdown import dialect as sql
 from monitor.sources.pushdown.dialect import Unpushable
+from monitor.sources.pushdown.dialects import of
 from monitor.sources.pushdown.predicates import ColumnSql, value_key
 
 __all__ = ["FREQUENT", "Aggregates", "DuplicatePart", "Part", "RowPart", "UniquePart", "Window",
@@ -245,13 +246,14 @@ class _StatisticPart(Part):
         finite = [col.present]
         if col.wrong is not None:
             finite.append(sa.not_(col.wrong))
-        if col.family == "float" and dialect.name in ("postgresql", "sqlite"):
+        if col.family == "float" and of(dialect).keeps_infinity:
             finite += [col.value > sa.literal(-_INF, sa.Double()),
                        col.value < sa.literal(_INF, sa.Double())]
         self.x = sa.case((sa.and_(*finite), sql.as_double(col.value, dialect.name)))
-        # The measure is NULL where the count falls short, but for the SQLite spread (a
-        # second pass) and the MariaDB quantile (a window function of its own).
-        self.sqlite_spread = sqlite_spread = check.kind == "stddev" and dialect.name == "sqlite"
+        # The measure is NULL where the count falls short, but for a spread without
+        # stddev_samp (a second pass) and a windowed quantile (a query of its own).
+        self.sqlite_spread = sqlite_spread = (check.kind == "stddev"
+                                              and of(dialect).two_pass_spread)
         windowed = check.kind == "quantile" and sql.percentile_kind(dialect) == "window"
         self.count: int | None = None
         if sqlite_spread or windowed:

@@ -34,6 +34,7 @@ from monitor.profiles import (
     NumericSummary,
     Profile,
 )
+from monitor.sources.pushdown.dialects import of
 
 __all__ = ["BooleanPlan", "CategoryPlan", "ColumnPlan", "NumericPlan", "Plan", "plan_columns"]
 
@@ -59,16 +60,13 @@ class NumericPlan:
         """
         if self.kind == TEXT:
             return sa.cast(sa.func.char_length(self.column), sa.Double())
-        if dialect == "sqlite":
-            return sa.case((sa.func.typeof(self.column).in_(("integer", "real")),
-                            sa.cast(self.column, sa.Double())))
-        return sa.cast(self.column, sa.Double())
+        return of(dialect).profile_number(self.column)
 
     def invalid(self, dialect: str) -> sa.ColumnElement[bool] | None:
         """The condition of a value of the wrong type, where the database allows one."""
-        if self.kind == TEXT or dialect != "sqlite":
+        if self.kind == TEXT:
             return None
-        return sa.func.typeof(self.column).in_(("text", "blob"))
+        return of(dialect).wrong_type(self.column)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,8 @@ from monitor.checks.plan import CheckPlan, ColumnCheck
 from monitor.profiles import readers
 from monitor.profiles.readers import category_name
 from monitor.sources.pushdown import dialect as sql
-from monitor.sources.pushdown import regex
 from monitor.sources.pushdown.dialect import Unpushable
+from monitor.sources.pushdown.dialects import of
 
 __all__ = ["ColumnSql", "column_sql", "failing_values", "value_key"]
 
@@ -109,7 +109,7 @@ def _missing_values(values: tuple[float | str | bool, ...], family: sql.Family,
     numbers = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     texts = [v for v in values if isinstance(v, str)]
     if family in ("integer", "float"):
-        return (*numbers, *(texts if dialect == "sqlite" else ()))
+        return (*numbers, *(texts if of(dialect).text_in_numbers else ()))
     if family == "text" and not (numbers and kind == "numeric"):
         return tuple(texts)  # a number never equals text, unless the text is read as numbers
     if family == "boolean" and not numbers:
@@ -152,7 +152,7 @@ def _target(column: sa.ColumnElement[Any], value: sa.ColumnElement[Any], family:
             dialect: str) -> sa.ColumnElement[Any]:
     """What a value is compared by for equality: the number as pulled (the raw value on SQLite,
     where text may sit among numbers), text by its characters."""
-    if family in ("integer", "float") and dialect != "sqlite":
+    if family in ("integer", "float") and not of(dialect).text_in_numbers:
         return value
     return sql.exact(column, family, dialect)
 
@@ -163,7 +163,7 @@ def _range(check: ColumnCheck, col: ColumnSql) -> sa.ColumnElement[bool]:
     times = any(isinstance(b, str) for b in bounds) or (
         check.minimum is None and check.maximum is None and col.kind == "datetime")
     number = col.family in ("integer", "float")
-    if times and col.family == "time" and col.dialect.name != "sqlite":
+    if times and col.family == "time" and not of(col.dialect).times_as_text:
         try:
             low, high = (None if b is None else sql.bind_time(b, col.column, col.dialect.name)
                          for b in bounds)
@@ -229,7 +229,7 @@ def _allowed(check: ColumnCheck, col: ColumnSql) -> sa.ColumnElement[bool]:
 def _pattern(check: ColumnCheck, col: ColumnSql) -> sa.ColumnElement[bool]:
     if col.family != "text":
         raise Unpushable(f"a pattern on a {col.column.type} column")
-    return sa.not_(regex.search(col.column, check.regex or "", col.dialect))
+    return sa.not_(sql.search(col.column, check.regex or "", col.dialect))
 
 
 def _length(check: ColumnCheck, col: ColumnSql) -> sa.ColumnElement[bool]:
@@ -249,7 +249,7 @@ def _type(check: ColumnCheck, col: ColumnSql) -> sa.ColumnElement[bool]:
         return sa.false()  # any value reads as text or a category
     if kind == "numeric" and number:
         return col.wrong if col.wrong is not None else sa.false()
-    if kind == "datetime" and family == "time" and col.dialect.name != "sqlite":
+    if kind == "datetime" and family == "time" and not of(col.dialect).times_as_text:
         return sa.false()
     if kind == "boolean" and family == "boolean":
         return sa.false()

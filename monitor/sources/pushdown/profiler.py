@@ -54,9 +54,11 @@ from monitor.sources.pushdown.aggregates import (
     CategoryAggregate,
     NumericAggregate,
     NumericTotals,
+    category_key,
     category_profile,
     name_of,
 )
+from monitor.sources.pushdown.dialects import of
 from monitor.sources.pushdown.fine import count_fine
 from monitor.sources.pushdown.plan import (
     BooleanPlan,
@@ -131,12 +133,13 @@ def _aggregate(
     """Queries 1–3: every column's aggregates, decoded."""
     dialect = window.dialect
     numeric = [NumericAggregate(p, dialect, finite_only=False, packed=True) for p in plan.numeric]
-    others = [CategoryAggregate(p) if isinstance(p, CategoryPlan) else BooleanAggregate(p)
+    others = [CategoryAggregate(p, dialect) if isinstance(p, CategoryPlan)
+              else BooleanAggregate(p, dialect)
               for p in plan.columns if isinstance(p, CategoryPlan | BooleanPlan)]
     parts = [*numeric, *others]
     values = window.one([sa.func.count(), *(e for a in parts for e in a.exprs)])
     rows = int(values[0])
-    if rows >= PACKED_ROWS_LIMIT and dialect == "postgresql":
+    if rows >= PACKED_ROWS_LIMIT and of(dialect).packed_histogram:
         numeric = [NumericAggregate(p, dialect, finite_only=False, packed=False)
                    for p in plan.numeric]
         values = window.one([sa.func.count(), *(e for a in [*numeric, *others] for e in a.exprs)])
@@ -203,8 +206,9 @@ def _categories(
     limit = request.top_k + len(set(plan.pinned))
     grouped: dict[str, int] = {}
     other = 0
-    statement = (sa.select(plan.column, sa.func.count()).select_from(window.table)
-                 .where(window.where, plan.column.is_not(None)).group_by(plan.column))
+    key = category_key(plan.column, plan.typed, window.dialect)
+    statement = (sa.select(key, sa.func.count()).select_from(window.table)
+                 .where(window.where, plan.column.is_not(None)).group_by(key))
     streamed = window.conn.execution_options(stream_results=True, max_row_buffer=10_000)
     for value, count in streamed.execute(statement, window.params):
         name = name_of(value)

@@ -4,39 +4,36 @@ A ``pattern`` or ``format`` check means ``re.search(regex, text)``. Each
 database reads a regular expression its own way, so the pattern is
 rewritten where a meaning differs, and refused where no rewrite is sure:
 
-================  =======================  =========================  ===================
-Python            PostgreSQL ``~`` (ARE)   MariaDB ``REGEXP`` (PCRE)  rewritten as
-================  =======================  =========================  ===================
-``$``: the end,   the end only             as Python                  ``\\n?$`` (last) or
-or before a                                                           ``(?=\\n?$)``
-final newline                                                         (PostgreSQL)
-``.``: not a      any character            as Python                  ``[^\\n]``
-newline                                                               (PostgreSQL)
-``\\s``: Unicode   ASCII, or by locale      no U+001C..U+001F          the characters
-whitespace                                                            themselves
-``\\Z``            as Python                before a final newline     ``\\z`` (MariaDB)
-case              sensitive                by collation               ``(?-i)`` (MariaDB)
-================  =======================  =========================  ===================
+- ``$`` (the end, or before a final newline): PostgreSQL's ARE and RE2 (DuckDB) read the
+  end only: ``\\n?$`` when last, ``(?=\\n?$)`` elsewhere on PostgreSQL, refused
+  elsewhere on RE2 (no look-ahead); MariaDB's PCRE reads it as Python;
+- ``.`` (not a newline): PostgreSQL's matches any character: ``[^\\n]``;
+- ``\\s`` (Unicode whitespace): ASCII or by locale in PostgreSQL and RE2, without
+  U+001C..U+001F in PCRE: the characters themselves, written out;
+- ``\\Z`` (the very end): before a final newline in PCRE, unknown to RE2: ``\\z``;
+- case: MariaDB's follows the collation: ``(?-i)``;
+- look-arounds: none in RE2: refused there.
 
 Refused (the checks read the column instead): ``\\d``, ``\\w``, ``\\b`` and
 their negations (Unicode in Python, narrower in the databases), ``\\S``
-inside brackets, numeric and named escapes, inline flags, named groups,
-atomic groups, possessive quantifiers, ``{,n}``, nested brackets, and, on
-PostgreSQL, anything it refuses to compile (tried in a savepoint). SQLite
-runs Python's ``re.search`` itself (SQLAlchemy registers it); MySQL (ICU) is
-not rewritten for.
+inside brackets, numeric and named escapes, inline flags, named groups
+(on PostgreSQL), atomic groups, possessive quantifiers, ``{,n}``, nested
+brackets, and anything the database refuses to compile (tried once).
+SQLite runs Python's ``re.search`` itself (SQLAlchemy registers it); MySQL
+(ICU) is not rewritten for. Which database reads which flavour is its
+class's business (``monitor.sources.pushdown.dialects``); ``search``, ``translate`` and
+``validate`` in ``monitor.sources.pushdown.dialect`` ask it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
-import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
+from monitor.sources.pushdown.unpushable import Unpushable
 
-from monitor.sources.pushdown.dialect import Unpushable
+__all__ = ["WHITESPACE", "Flavour", "translate_for"]
 
-__all__ = ["WHITESPACE", "search", "translate", "validate"]
+Flavour = Literal["postgresql", "mariadb", "re2"]
 
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -46,50 +43,16 @@ _SAME_ESCAPES = frozenset("nrtfvaA")
 _REFUSED_ESCAPES = frozenset("dDwWbBxuUN0123456789")
 
 
-def search(value: sa.ColumnElement[Any], pattern: str,
-           dialect: sa.engine.Dialect) -> sa.ColumnElement[bool]:
-    """Whether ``pattern`` is found in the text, as ``re.search`` finds it.
-
-    Raises:
-        Unpushable: the database would read the pattern otherwise.
-    """
-    if dialect.name == "sqlite":
-        return sa.cast(value, sa.Text()).regexp_match(pattern)
-    return value.regexp_match(translate(pattern, dialect))
-
-
-def translate(pattern: str, dialect: sa.engine.Dialect) -> str:
-    """The pattern in the database's reading (see the table above).
-
-    >>> from sqlalchemy.dialects import postgresql
-    >>> translate(r"^a.c$", postgresql.dialect()) == "^a[^\\n]c\\n?$"
-    True
-    """
-    mariadb = dialect.name in ("mysql", "mariadb") and getattr(dialect, "is_mariadb", False)
-    if dialect.name != "postgresql" and not mariadb:
-        raise Unpushable(f"{dialect.name} reads regular expressions otherwise")
-    return _Translator(pattern, postgres=not mariadb).run()
-
-
-def validate(conn: sa.Connection, pattern: str) -> None:
-    """Compile the translated pattern once in the database (in a savepoint).
-
-    Raises:
-        Unpushable: the database refuses it.
-    """
-    probe = sa.select(search(sa.literal(""), pattern, conn.dialect))
-    try:
-        with conn.begin_nested():
-            conn.execute(probe)
-    except DBAPIError as exc:
-        raise Unpushable(f"{conn.dialect.name} cannot read the regular expression "
-                         f"{pattern!r}") from exc
+def translate_for(pattern: str, flavour: Flavour) -> str:
+    """The pattern rewritten for one flavour of regular expressions (the table above)."""
+    return _Translator(pattern, flavour).run()
 
 
 class _Translator:
-    def __init__(self, pattern: str, *, postgres: bool) -> None:
-        self.p, self.postgres = pattern, postgres
-        self.out: list[str] = [] if postgres else ["(?-i)"]
+    def __init__(self, pattern: str, flavour: Flavour) -> None:
+        self.p, self.flavour = pattern, flavour
+        self.postgres = flavour == "postgresql"
+        self.out: list[str] = ["(?-i)"] if flavour == "mariadb" else []
         self.i = 0
         self.in_class = False
         self.class_start = 0
@@ -144,7 +107,7 @@ class _Translator:
             return
         if c == "(" and rest[:1] == "?":
             group = rest[1:3]
-            allowed = (":", "=", "!", "<=", "<!")
+            allowed = (":",) if self.flavour == "re2" else (":", "=", "!", "<=", "<!")
             if not any(group.startswith(a) for a in allowed) and not (
                     not self.postgres and group[:2] == "P<"):
                 raise Unpushable(f"the group '(?{group}'")
@@ -154,7 +117,9 @@ class _Translator:
             raise Unpushable("a possessive repetition")
         if c == "." and self.postgres:
             self.out.append("[^\n]")
-        elif c == "$" and self.postgres:
+        elif c == "$" and self.flavour != "mariadb":
+            if rest and not self.postgres:
+                raise Unpushable("'$' before the end of the pattern (RE2 has no look-ahead)")
             self.out.append("\n?$" if not rest else "(?=\n?$)")
         else:
             self.out.append(c)

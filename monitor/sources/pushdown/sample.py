@@ -12,10 +12,11 @@ sampled on its own with ``column_sample``.
 
 These samples come from the database's random generator, so they differ
 from the seeded sample ``ProfileBuilder`` draws from pulled rows. PostgreSQL's
-generator is seeded first (``setseed``), so an unchanged table read in the
-same order gives the same sample; SQLite's cannot be seeded and differs from
-one run to the next. Only the joint sample and the samples of columns of a
-reference without fine histograms come from here. While a window holds no more rows than the sample
+generator is seeded first (``setseed``) and MariaDB's ``RAND(n)`` takes a seed,
+so an unchanged table read in the same order gives the same sample; SQLite's
+and DuckDB's (which reads in parallel) differ from one run to the next. Only the
+joint sample and the samples of columns of a reference without fine histograms come
+from here. While a window holds no more rows than the sample
 size, the sample is every value and both ways agree exactly.
 """
 
@@ -27,18 +28,16 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from monitor.sources.pushdown.dialects import of
+
 __all__ = ["column_sample", "random_below", "row_sample"]
 
-_SEED = 0.5
 _PREFILTER_FACTOR = 8  # pre-filter windows holding more than this many times the sample
 
 
 def random_below(dialect: str, share: float) -> sa.ColumnElement[bool]:
     """A condition true for about ``share`` of the rows, drawn per row."""
-    if dialect == "sqlite":  # random() is a signed 64-bit integer there
-        cut = int(-(2**63) + share * 2**64)
-        return sa.func.random() < sa.literal(min(cut, 2**63 - 1), sa.BigInteger())
-    return sa.func.random() < sa.literal(share, sa.Double())
+    return of(dialect).random_below(share)
 
 
 def row_sample(
@@ -54,8 +53,7 @@ def row_sample(
     if size <= 0 or rows == 0 or not columns:
         return []
     dialect = conn.dialect.name
-    if dialect == "postgresql":  # the same rows of an unchanged table draw the same sample
-        conn.execute(sa.select(sa.func.setseed(_SEED)))
+    of(dialect).seed(conn)  # where it can be: the same rows of a table draw the same sample
     base = sa.select(*columns).select_from(table).where(where)
     if rows > _PREFILTER_FACTOR * size:
         share = min(1.0, 3.0 * size / rows)
@@ -84,5 +82,5 @@ def column_sample(
 def _fetch(
     conn: sa.Connection, statement: sa.Select[Any], size: int, params: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
-    ordered = statement.order_by(sa.func.random()).limit(size)
+    ordered = statement.order_by(of(conn.dialect).random_order()).limit(size)
     return [tuple(row) for row in conn.execute(ordered, params).all()]

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=60.0, gt=0,
                                  description="how long a window's lease lasts without renewal: "
                                  "a window left by a killed process is taken over after this")
+    spark_master: str = Field(default="local[*]", min_length=1,
+                              description="Spark master of spark sources and of `monitor "
+                              "profile --engine spark` (local[*], spark://host:7077, yarn, "
+                              "k8s://...)")
     http_retry_after_max: float = Field(default=300.0, gt=0,
                                         description="longest wait (seconds) an HTTP source "
                                         "grants a Retry-After answer; a longer one is cut to "

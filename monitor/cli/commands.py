@@ -70,17 +70,10 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
     if not args.name and not args.out:
         raise MonitorError("say where the profile goes: --name NAME stores it in the "
                            "database, --out FILE writes it as JSON")
-    if args.sql:
-        if not args.query:
-            raise MonitorError("--sql needs --query 'SELECT ...'")
-        source: Source = SqlSource(SqlSource.Config(url=args.sql, query=args.query))
-        origin = source.describe()
-    elif args.data:
-        source = FileSource(FileSource.Config(path=args.data))
-        origin = args.data
+    if args.engine == "spark" or args.table or args.data_format:
+        profile, origin = _profile_on_spark(args, settings.spark_master)
     else:
-        raise MonitorError("give a DATA file to profile, or --sql URL --query 'SELECT ...'")
-    profile = _profile_with_roles(source.read(), args, origin)
+        profile, origin = _profile_locally(args)
     if args.out:
         args.out.write_text(json.dumps(profile.to_dict()))
         print(f"wrote profile of {origin} ({profile.rows} rows, {len(profile.columns)} "
@@ -96,6 +89,43 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
           f"({stored.rows} rows, {len(profile.columns)} columns, sha256 "
           f"{stored.content_hash[:12]})")
     return EXIT_OK
+
+
+def _profile_locally(args: argparse.Namespace) -> tuple[Profile, str]:
+    """The reference profile of DATA or a --sql query, built in this process."""
+    if args.sql:
+        if not args.query:
+            raise MonitorError("--sql needs --query 'SELECT ...'")
+        source: Source = SqlSource(SqlSource.Config(url=args.sql, query=args.query))
+        origin = source.describe()
+    elif args.data:
+        source = FileSource(FileSource.Config(path=args.data))
+        origin = args.data
+    else:
+        raise MonitorError("give a DATA file to profile, or --sql URL --query 'SELECT ...'")
+    return _profile_with_roles(source.read(), args, origin), origin
+
+
+def _profile_on_spark(args: argparse.Namespace, master: str) -> tuple[Profile, str]:
+    """The reference profile of a --table or DATA path, built on Spark in passes."""
+    from monitor.sources.spark.reference import profile_table
+
+    if args.engine != "spark":
+        raise MonitorError("--table and --format go with --engine spark")
+    if args.sql or (args.table is None) == (args.data is None):
+        raise MonitorError("--engine spark profiles a --table or a DATA path (with --format), "
+                           "not both, and not --sql")
+    roles = flag_roles(args)
+    if roles.segments or roles.builder_options():
+        raise MonitorError("--engine spark builds references without segments, embeddings "
+                           "or a performance estimator; profile those locally")
+    profile, columns = profile_table(
+        args.table, args.data, args.data_format, master=master, categorical=roles.categorical,
+        kinds=dict.fromkeys(roles.text, "text"), exclude=roles.unprofiled,
+        prediction=roles.prediction, target=roles.target, task=roles.task)
+    origin = args.table or args.data
+    require_columns(named_columns(roles), dict.fromkeys(columns), f"'{origin}'")
+    return (profile if roles == Roles() else replace(profile, roles=roles)), origin
 
 
 def _profile_with_roles(chunks: Iterable[pd.DataFrame], args: argparse.Namespace,

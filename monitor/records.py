@@ -41,8 +41,9 @@ __all__ = [
 RUN_STATUSES: Final = ("ok", "failed", "no_data")
 """Values of ``runs.status``."""
 
-NOT_QUALITY_CHECKS: Final = frozenset({"drift", "multivariate", "embedding", "performance",
-                                       "estimated", "estimation_error", "verdict"})
+NOT_QUALITY_CHECKS: Final = frozenset({"drift", "multivariate", "embedding", "text",
+                                       "performance", "estimated", "estimation_error",
+                                       "verdict"})
 """Stored result checks that are not data-quality checks; every other result is one."""
 
 FINISHED_RUN_STATUSES: Final = ("ok", "no_data")

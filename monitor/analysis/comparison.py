@@ -25,6 +25,7 @@ from typing import Any
 
 from monitor.analysis.estimates import estimate_metrics, estimate_of
 from monitor.analysis.quality import QualityOptions, QualityResult, check_quality
+from monitor.analysis.texts import TextDrift, check_text_options, text_drift, text_metrics
 from monitor.analysis.vectors import (
     EmbeddingDrift,
     MultivariateDrift,
@@ -125,6 +126,8 @@ class DriftOptions:
     """The estimated metrics to report (empty: all the task's)."""
     embedding_method: str = DEFAULT_EMBEDDING_METHOD
     embedding_threshold: float | None = None
+    text_method: str = "vocabulary"  # or classifier: monitor.analysis.texts
+    text_threshold: float | None = None
 
     def __post_init__(self) -> None:
         _check_method(self.method)
@@ -142,6 +145,7 @@ class DriftOptions:
             raise ValueError(f"unknown embedding drift method '{self.embedding_method}'; "
                              f"known: {', '.join(EMBEDDING_METHODS)}")
         _check_positive("embedding threshold", self.embedding_threshold)
+        check_text_options(self.text_method, self.text_threshold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +199,7 @@ class Comparison:
     prediction: str | None = None
     estimated: Estimate | None = None
     embeddings: tuple[EmbeddingDrift, ...] = ()
+    texts: tuple[TextDrift, ...] = ()
 
     @property
     def drifted_columns(self) -> tuple[ColumnDrift, ...]:
@@ -219,6 +224,7 @@ class Comparison:
             "performance": {k: _finite(v) for k, v in self.performance.items()} or None,
             "estimated_performance": self.estimated.to_dict() if self.estimated else None,
             "embeddings": [{"embedding": e.embedding, **vector_json(e)} for e in self.embeddings],
+            "texts": [t.to_dict() for t in self.texts],
         }
 
     def metrics(self) -> dict[str, float]:
@@ -244,6 +250,7 @@ class Comparison:
         out["quality.failed"] = out["failed_quality_checks"]
         out.update(quality_metrics(self.quality))
         out.update(vector_metrics(self.multivariate, self.embeddings))
+        out.update(text_metrics(self.texts))
         return out
 
 
@@ -311,6 +318,7 @@ def compare(
         multivariate_drift(reference, current, drift.multivariate), performance,
         drift.prediction, estimate_of(reference, current, drift.estimates),
         embedding_drift(reference, current, drift.embedding_method, drift.embedding_threshold),
+        text_drift(reference, current, drift.text_method, drift.text_threshold),
     )
 
 

@@ -47,6 +47,8 @@ def drift_options(spec: MonitorSpec) -> DriftOptions:
         estimates=tuple(spec.performance.estimate),
         embedding_method=drift.embedding.method,
         embedding_threshold=drift.embedding.threshold,
+        text_method=drift.text.method,
+        text_threshold=drift.text.threshold,
     )
 
 
@@ -127,6 +129,8 @@ def check_columns(spec: MonitorSpec, reference: Profile, reference_name: str) ->
     missing = [(where, c) for where, c in named if c not in reference.columns]
     missing += [("columns.embedding", e) for e in columns.embedding
                 if e not in reference.embeddings]
+    missing += [("columns.text", c) for c in columns.text
+                if c in reference.columns and reference.texts and c not in reference.texts]
     if missing:
         listed = "; ".join(f"'{c}' ({where})" for where, c in missing)
         known = ", ".join(sorted(reference.columns))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from monitor.analysis.comparison import Comparison
+from monitor.analysis.texts import text_results
 from monitor.analysis.window import Analysis
 from monitor.records import NewResult
 
@@ -10,7 +11,7 @@ __all__ = ["results_of"]
 
 
 def results_of(analysis: Analysis) -> list[NewResult]:
-    """One result row per drift test, quality check, model metric and multivariate test.
+    """One result row per drift test, quality check, model metric, multivariate and text test.
 
     Segments' rows carry their key in ``segment``. An estimated metric is
     stored with its band (``check="estimated"``); once labels arrive, the
@@ -63,6 +64,7 @@ def _rows(comparison: Comparison, segment: str | None) -> list[NewResult]:
                   effect_size=e.effect_size, passed=not e.drifted, drifted=e.drifted)
         for e in comparison.embeddings
     ]
+    rows += text_results(comparison.texts, segment)
     estimated = comparison.estimated
     rows += [
         NewResult(check="estimated", column=None, segment=segment, method=name,

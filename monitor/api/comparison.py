@@ -176,6 +176,7 @@ def compare(
     checks: Checks | None = None,
     score: Sequence[str] | Mapping[str, str] | str | None = None,
     embedding: Sequence[str] | str | None = None,
+    text_method: Literal["vocabulary", "classifier"] | None = None,
 ) -> Comparison:
     """Compare current data with a reference: drift per column, then data quality.
 
@@ -204,6 +205,8 @@ def compare(
             performance of ``current`` estimated without its labels.
         embedding: vector columns, as in ``monitor.profile``: each is tested as vectors
             (``to_dict()["embeddings"]``).
+        text_method: how text columns are tested beyond their length, ``vocabulary``
+            (default) or ``classifier`` (scikit-learn); ``to_dict()["texts"]``.
         checks: the checks operators write (``monitor compare --checks``): the path of a
             checks file, or its ``quality:`` block as a mapping, such as
             ``{"columns": {"age": {"range": {"min": 18}}}}``.
@@ -225,7 +228,8 @@ def compare(
     ref_label, cur_label = ("profile" if isinstance(reference, Profile) else label(reference),
                             label(current))
     try:
-        drift = replace(drift, prediction=roles.prediction)
+        drift = replace(drift, prediction=roles.prediction, text_method=text_method or
+                        drift.text_method)
         result = analysis.compare(ref, cur, drift, limits)
         result = replace(result, quality=result.quality + tuple(checked))
         parts = analysis.compare_segments(ref, cur, drift, limits)

@@ -52,7 +52,8 @@ def profile(
         data: a pandas DataFrame, a pyarrow Table, or the path of a CSV,
             Parquet or JSON Lines file (or a glob of them).
         categorical: columns to read as categories although they hold numbers.
-        text: free-text columns, compared by their length.
+        text: free-text columns, compared by their length, descriptors and vocabulary
+            (``monitor.profiles.text``).
         prediction: the model's output column (checked for drift, and scored
             against ``target``).
         target: the label column: never profiled for drift.

@@ -90,7 +90,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     times = _times_line(roles.timestamp, reference_times, current_times)
     print(_render(args, comparison, segments, reference, current, times))
     failed = any(c.drifted_columns or c.failed_quality or any(e.drifted for e in c.embeddings)
-                 for c in (comparison, *segments.values()))
+                 or any(t.drifted for t in c.texts) for c in (comparison, *segments.values()))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

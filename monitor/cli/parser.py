@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--out", type=Path, help="write the profile JSON here instead")
     profile.add_argument("--sql", metavar="URL", help="read from this database instead")
     profile.add_argument("--query", help="SELECT to profile, with --sql")
+    profile.add_argument("--engine", choices=["local", "spark"], default="local",
+                         help="spark: profile on Spark (MONITOR_SPARK_MASTER), in passes "
+                         "over a --table or DATA path; local (default): in this process")
+    profile.add_argument("--table", help="Spark table to profile, with --engine spark")
+    profile.add_argument("--format", dest="data_format", choices=["parquet", "delta", "orc"],
+                         help="format of DATA, with --engine spark (default parquet)")
     _column_flags(profile)
     _role_flags(profile)
 
@@ -146,7 +152,8 @@ def _column_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--categorical", action="append", default=[], metavar="COL",
                         help="treat COL as categorical (repeatable)")
     parser.add_argument("--text", action="append", default=[], metavar="COL",
-                        help="COL is free text, compared by length (repeatable)")
+                        help="COL is free text: compared by length, descriptors (words, "
+                        "non-letters, empty, out-of-vocabulary) and vocabulary (repeatable)")
     parser.add_argument("--exclude", action="append", default=[], metavar="COL",
                         help="leave COL out (repeatable)")
     parser.add_argument("--embedding", action="append", default=[], metavar="COL",

@@ -54,11 +54,11 @@ Wrap = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
 def profile_request(spec: MonitorSpec, reference: Profile) -> ProfileRequest | None:
     """What to ask a source to profile in place; None when the rows must be read.
 
-    Segments, model metrics, estimated performance and embeddings read the rows.
+    Segments, model metrics, estimated performance, embeddings and texts read the rows.
     """
     columns = spec.columns
     if (segment_columns(spec) or (columns.prediction and columns.target)
-            or reference.estimator is not None or reference.embeddings):
+            or reference.estimator is not None or reference.embeddings or reference.texts):
         return None
     return ProfileRequest(reference=reference, exclude=tuple(profile_exclusions(spec)))
 

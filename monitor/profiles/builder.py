@@ -55,6 +55,7 @@ from monitor.profiles.summaries import (
     DEFAULT_SAMPLE_SIZE,
     DEFAULT_TOP_K,
 )
+from monitor.profiles.text_state import TextSet
 
 __all__ = ["ProfileBuilder", "build_profile"]
 
@@ -87,6 +88,8 @@ class ProfileBuilder:
             ``prediction`` and ``target``; scikit-learn).
         embeddings: vector columns (or ``prefix*`` column groups) kept as
             ``EmbeddingSummary``s, not profiled column by column.
+        texts: keep a ``TextSummary`` of each text column besides its length (with a
+            reference, of those it has; segments go without).
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class ProfileBuilder:
         score: ScoreSpec | None = None,
         estimate_errors: bool = False,
         embeddings: Collection[str] = (),
+        texts: bool = True,
     ) -> None:
         for name, value in (("sample_size", sample_size), ("bins", bins), ("top_k", top_k),
                             ("segment_limit", segment_limit),
@@ -124,7 +128,7 @@ class ProfileBuilder:
         self._options: dict[str, Any] = dict(
             categorical=categorical, exclude=exclude, sample_size=sample_size, bins=bins,
             top_k=top_k, kinds=kinds, prediction=prediction, target=target, task=task,
-            score=score, estimate_errors=estimate_errors, embeddings=embeddings)
+            score=score, estimate_errors=estimate_errors, embeddings=embeddings, texts=texts)
         self._forced = forced
         self._exclude = frozenset(exclude) | ({target} if target else set())
         self._reference = reference
@@ -150,6 +154,11 @@ class ProfileBuilder:
             embeddings = list(reference.embeddings)
         self._embeddings = EmbeddingSet(list(embeddings), reference.embeddings if reference
                                         else None, EMBEDDING_SAMPLE, self._rng)
+        named = (reference.texts if reference is not None
+                 else [c for c, k in forced.items() if k == "text"]) if texts else []
+        text_names = [c for c in named if c not in self._exclude]
+        self._texts = TextSet(text_names, reference.texts if reference else None, sample_size,
+                              self._rng)
         self._fitter: EstimatorFitter | None = None
         self._estimation: np.ndarray | None = None
         if reference is not None and reference.estimator is not None:
@@ -184,6 +193,7 @@ class ProfileBuilder:
         if self._segments is not None:
             self._segments.update(chunk)
         self._embeddings.update(chunk)
+        self._texts.update(chunk)
         if self._fitter is not None:
             self._fitter.update(chunk)
         if self._estimation is not None and self._reference is not None:
@@ -205,7 +215,7 @@ class ProfileBuilder:
         estimation = self._estimation.copy() if self._estimation is not None else None
         return Profile(self.rows, columns, tuple(self._extra), joint, performance, segments,
                        estimator=estimator, estimation=estimation,
-                       embeddings=self._embeddings.build())
+                       embeddings=self._embeddings.build(), texts=self._texts.build())
 
     def _column(self, name: str, series: pd.Series) -> NumericColumn | CategoricalColumn | None:
         column = self._columns.get(name)
@@ -265,7 +275,7 @@ class ProfileBuilder:
 
         def make(key: str) -> ProfileBuilder:
             own = reference.segments.get(key) if reference is not None else None
-            options = {**self._options, "sample_size": sample_size}
+            options = {**self._options, "sample_size": sample_size, "texts": False}
             return ProfileBuilder(**options, reference=own or _without_segments(reference),
                                   seed=zlib.crc32(f"{self._seed}:{key}".encode()),
                                   joint_sample_size=0)

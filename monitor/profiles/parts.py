@@ -1,4 +1,4 @@
-"""Merging a profile's optional parts (joint sample, performance, estimator, embeddings).
+"""Merging a profile's optional parts (joint sample, performance, estimator, embeddings, texts).
 
 A part absent from one side that had rows cannot be merged, so the merged
 profile goes without it rather than pretend it covers every row.
@@ -7,19 +7,25 @@ profile goes without it rather than pretend it covers every row.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from monitor.profiles.embeddings import EmbeddingSummary
 from monitor.profiles.estimation.estimator import Estimator
 
-__all__ = ["merge_embeddings", "merge_part", "same_estimator", "sum_states"]
+__all__ = ["merge_named", "merge_part", "same_estimator", "sum_states"]
 
 
-def merge_embeddings(a: Mapping[str, EmbeddingSummary], b: Mapping[str, EmbeddingSummary]
-                      ) -> dict[str, EmbeddingSummary]:
-    """The embeddings both parts hold, merged (one a part lacks, or of another size, is dropped)."""
+class _Mergeable(Protocol):
+    def merge(self: _Part, other: _Part) -> _Part | None: ...
+
+
+_Part = TypeVar("_Part", bound=_Mergeable)
+
+
+def merge_named(a: Mapping[str, _Part], b: Mapping[str, _Part]) -> dict[str, _Part]:
+    """The named parts both sides hold (embeddings, texts), merged; one a side lacks, or that
+    cannot merge (an embedding of another size), is dropped."""
     merged = {k: a[k].merge(b[k]) for k in a if k in b}
     return {k: v for k, v in merged.items() if v is not None}
 

@@ -33,7 +33,9 @@ comparison says so (rebuild it with ``monitor profile`` for exact tests).
 ``roles`` is optional in all, and so are
 ``estimator`` (a reference's fitted performance estimator),
 ``estimation`` (a window's state on it) and ``embeddings`` (vector columns,
-``monitor.profiles.embeddings``), which only profiles with them have.
+``monitor.profiles.embeddings``), which only profiles with them have; so is
+``texts`` (free-text columns beyond their length, ``monitor.profiles.text``),
+which only profiles with text columns have.
 """
 
 from __future__ import annotations
@@ -52,10 +54,11 @@ from monitor.errors import ProfileError
 from monitor.profiles.embeddings import EmbeddingSummary
 from monitor.profiles.estimation.estimator import Estimator, decode_array, encode_array
 from monitor.profiles.joint import JointSample
-from monitor.profiles.parts import merge_embeddings, merge_part, same_estimator, sum_states
+from monitor.profiles.parts import merge_named, merge_part, same_estimator, sum_states
 from monitor.profiles.performance import PerformanceSummary
 from monitor.profiles.roles import Roles
 from monitor.profiles.summaries import CategoricalSummary, NumericSummary
+from monitor.profiles.text import TextSummary
 
 __all__ = [
     "BOOLEAN",
@@ -176,6 +179,8 @@ class Profile:
     """A window's estimation state, added up on its reference's estimator."""
     embeddings: Mapping[str, EmbeddingSummary] = field(default_factory=dict)
     """Vector columns: an exact mean and a bounded sample of vectors each."""
+    texts: Mapping[str, TextSummary] = field(default_factory=dict)
+    """Text columns: descriptors, vocabulary counts and a reservoir of texts each."""
 
     def __repr__(self) -> str:  # the summaries' arrays would fill a notebook's screen
         kinds = ", ".join(f"{n}: {c.kind}" for n, c in list(self.columns.items())[:20])
@@ -203,7 +208,8 @@ class Profile:
                        segments, self.roles if self.roles == other.roles else None,
                        same_estimator(self.estimator, other.estimator),
                        sum_states(self.estimation, other.estimation, self.rows, other.rows),
-                       merge_embeddings(self.embeddings, other.embeddings))
+                       merge_named(self.embeddings, other.embeddings),
+                       merge_named(self.texts, other.texts))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, with ``format_version``; optional parts only when present."""
@@ -227,6 +233,8 @@ class Profile:
             out["estimator"] = self.estimator.to_dict()
         if self.embeddings:
             out["embeddings"] = {k: v.to_dict() for k, v in self.embeddings.items()}
+        if self.texts:
+            out["texts"] = {k: v.to_dict() for k, v in self.texts.items()}
         if self.estimation is not None:
             out["estimation"] = {"shape": list(self.estimation.shape),
                                  "values": encode_array(self.estimation, "<f8")}
@@ -310,8 +318,13 @@ class Profile:
                           for k, v in data.get("embeddings", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ProfileError(f"malformed {where} 'embeddings': {_describe(exc)}") from exc
+        try:
+            texts = {str(k): TextSummary.from_dict(v, _load_column)
+                     for k, v in data.get("texts", {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProfileError(f"malformed {where} 'texts': {_describe(exc)}") from exc
         return cls(rows, columns, extra, joint, performance, segments, roles, estimator,
-                   estimation, embeddings)
+                   estimation, embeddings, texts)
 
 
 def _load_column(where: str, data: Any, rows: int) -> ColumnProfile:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from monitor.report.page import Page, ReportLinks, column_anchor, report_page
 from monitor.report.svg import safe_href
+from monitor.report.texts import TEST_HEADERS, WORD_HEADERS, text_sections
 
 if TYPE_CHECKING:
     from monitor.analysis import Comparison
@@ -56,7 +57,8 @@ def render_report(
     """
     page = report_page(document, title=title, links=links)
     return _TEMPLATES.get_template("report.html").render(
-        title=page.title, body=_body(page), css=REPORT_CSS, stylesheet=safe_href(stylesheet))
+        title=page.title, body=_body(page, document), css=REPORT_CSS,
+        stylesheet=safe_href(stylesheet))
 
 
 def render_report_body(
@@ -69,11 +71,17 @@ def render_report_body(
 
     The embedding page loads ``REPORT_CSS``; everything sits in ``<div class="report">``.
     """
-    return _body(report_page(document, title=title, links=links))
+    return _body(report_page(document, title=title, links=links), document)
 
 
-def _body(page: Page) -> Markup:
-    return Markup(_TEMPLATES.get_template("body.html").render(page=page))
+def _body(page: Page, document: Mapping[str, Any]) -> Markup:
+    """The page's body, then its text columns' tests and words (``report.texts``)."""
+    body = _TEMPLATES.get_template("body.html").render(page=page)
+    sections = text_sections(document)
+    if sections:
+        body += _TEMPLATES.get_template("texts.html").render(
+            texts=sections, test_headers=TEST_HEADERS, word_headers=WORD_HEADERS)
+    return Markup(body)
 
 
 def render_html(comparison: Comparison, reference_source: str, current_source: str) -> str:

@@ -66,6 +66,8 @@ def render_table(comparison: Comparison, reference_source: str, current_source: 
                  "DRIFTED" if e.drifted else "no") for e in comparison.embeddings]
         lines += ["", "Embeddings (vectors):",
                   *("  " + line for line in format_table(EMBEDDING_HEADERS, rows))]
+    if comparison.texts:
+        lines += _text_lines(comparison)
     if comparison.performance:
         shown = ", ".join(f"{name} {format_number(value)}"
                           for name, value in comparison.performance.items())
@@ -196,6 +198,22 @@ def format_table(
 
     underline = [line(["-" * w for w in widths])] if rule else []
     return [line(headers), *underline, *(line(r) for r in rows)]
+
+
+def _text_lines(comparison: Comparison) -> list[str]:
+    """Each text column's tests, then the words that moved (``report.texts``)."""
+    from monitor.report.texts import TEST_HEADERS, WORD_HEADERS, text_sections  # it uses ours
+
+    lines = []
+    for section in text_sections({"texts": [t.to_dict() for t in comparison.texts]}):
+        state = "DRIFTED" if section.drifted else "no drift"
+        lines += ["", f"Text {section.column} ({section.documents}): {state}",
+                  *("  " + line for line in format_table(TEST_HEADERS,
+                                                         [c for c, _ in section.tests]))]
+        if section.words:
+            lines += [f"  {section.words_title}:",
+                      *("  " + line for line in format_table(WORD_HEADERS, section.words))]
+    return lines
 
 
 def format_number(value: float | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -17,7 +18,7 @@ from monitor.rules.quality import (
 
 __all__ = [
     "MAX_HISTORY", "ColumnDriftSpec", "ColumnsSpec", "DriftSpec", "Limit", "PerformanceSpec",
-    "QualitySpec", "VolumeSpec",
+    "QualitySpec", "TextDriftSpec", "VolumeSpec",
 ]
 
 MAX_HISTORY = 1_000
@@ -34,7 +35,8 @@ class ColumnsSpec(Strict):
 
     categorical: list[str] = []
     numeric: list[str] = []
-    text: list[str] = Field(default=[], description="Free-text columns, compared by length.")
+    text: list[str] = Field(default=[], description="Free-text columns: compared by length, "
+                            "descriptors and vocabulary (drift.text).")
     prediction: str | None = None
     target: str | None = None
     task: Literal["classification", "regression"] | None = Field(
@@ -105,6 +107,22 @@ class EmbeddingDriftSpec(Strict):
     threshold: Finite = Field(default=0.05, gt=0, lt=1, description="The p-value threshold.")
 
 
+class TextDriftSpec(Strict):
+    """The test of the text columns: its method and p-value threshold."""
+
+    method: Literal["vocabulary", "classifier"] = Field(
+        default="vocabulary", description="vocabulary (the default: document counts of the "
+        "reference's top words and 3-grams) or classifier (needs scikit-learn).")
+    threshold: Finite = Field(default=0.05, gt=0, lt=1, description="The p-value threshold.")
+
+    @model_validator(mode="after")
+    def _classifier_installed(self) -> TextDriftSpec:
+        if self.method == "classifier" and importlib.util.find_spec("sklearn") is None:
+            raise ValueError("the text classifier needs scikit-learn: "
+                             "pip install 'monitor[estimate]'")
+        return self
+
+
 class DriftSpec(Strict):
     """How columns are tested for drift and when the dataset counts as drifted."""
 
@@ -122,6 +140,9 @@ class DriftSpec(Strict):
     embedding: EmbeddingDriftSpec = Field(
         default_factory=EmbeddingDriftSpec,
         description="How embeddings (columns.embedding) are tested.")
+    text: TextDriftSpec = Field(
+        default_factory=TextDriftSpec,
+        description="How text columns (columns.text) are tested beyond their length.")
 
 
 class Limit(Strict):

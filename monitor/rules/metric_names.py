@@ -17,6 +17,9 @@ the data or from the labels:
 * ``multivariate.<method>.<stat>`` for the multivariate drift methods, and
   ``embedding.<name>.<stat>`` for each embedding (``<stat>`` in
   ``MULTIVARIATE_STATS``);
+* ``text.<column>.drifted`` for each text column, and
+  ``text.<column>.<test>.<stat>`` for its method (``vocabulary``,
+  ``classifier``) and descriptors (``words``...; ``<stat>`` in ``TEXT_STATS``);
 * ``quality.<check>.<stat>``, written ``quality("email.pattern").value`` in
   conditions, for every quality check a run made: ``<check>`` is
   ``COLUMN.KIND`` (``age.range``) or a condition's or query's name, and
@@ -42,6 +45,7 @@ __all__ = [
     "MULTIVARIATE_STATS",
     "PERFORMANCE_METRICS",
     "QUALITY_STATS",
+    "TEXT_STATS",
     "VERDICT_LEVELS",
     "column_metric",
     "metric_problem",
@@ -99,6 +103,9 @@ PERFORMANCE_METRICS: frozenset[str] = frozenset(
 
 MULTIVARIATE_STATS: frozenset[str] = frozenset({"drifted", "p_value", "statistic"})
 """Statistics of a multivariate method (``multivariate.<method>.<stat>``)."""
+
+TEXT_STATS: frozenset[str] = MULTIVARIATE_STATS | {"effect_size"}
+"""Statistics of a text column's tests (``text.<column>.<test>.<stat>``)."""
 
 VERDICT_LEVELS: dict[str, float] = {"ok": 0.0, "watch": 1.0, "retrain": 2.0}
 """The retrain verdicts and the number ``verdict`` reports for each."""
@@ -184,6 +191,8 @@ _NAMED_FAMILIES: dict[str, tuple[str, frozenset[str], str]] = {
                 'quality("COLUMN.CHECK").STAT, such as quality("email.pattern").value'),
     "embedding": ("embedding.{}", MULTIVARIATE_STATS, "an embedding and a statistic, such as "
                   "embedding.text_vec.drifted"),
+    "text": ("text.{}", TEXT_STATS, "a text column and a statistic, such as "
+             "text.review.drifted or text.review.vocabulary.p_value"),
 }
 """The families ``<head>.<name>.<stat>`` whose middle part comes from the data: how a name
 is shown, its statistics, and what a name without a middle part lacks."""

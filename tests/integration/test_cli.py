@@ -137,7 +137,7 @@ def test_profile_out_file_then_compare_with_it(workspace, capsys):
     report = json.loads(out)
     assert set(report) == {"reference", "current", "columns", "quality", "drift_share",
                            "dataset_drift", "multivariate", "performance",
-                           "estimated_performance", "embeddings"}
+                           "estimated_performance", "embeddings", "texts"}
     assert {c["column"] for c in report["columns"] if c["drifted"]} == {"x", "c"}
     assert not (workspace / "monitor.db").exists()
 

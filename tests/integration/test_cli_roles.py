@@ -76,7 +76,7 @@ def compared(document: dict) -> dict[str, str]:
 
 
 KEYS = {"reference", "current", "columns", "quality", "drift_share", "dataset_drift",
-        "multivariate", "performance", "estimated_performance", "embeddings"}
+        "multivariate", "performance", "estimated_performance", "embeddings", "texts"}
 
 
 def test_a_timestamp_is_a_time_not_a_category(files, capsys):

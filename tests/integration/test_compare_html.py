@@ -83,7 +83,7 @@ def test_compare_json_keeps_its_contract(files, capsys):
     assert status == 1
     assert set(json.loads(out)) == {"reference", "current", "columns", "quality",
                                     "drift_share", "dataset_drift", "multivariate",
-                                    "performance", "estimated_performance", "embeddings"}
+                                    "performance", "estimated_performance", "embeddings", "texts"}
 
 
 def test_compare_html_against_a_profile_file(files, capsys):

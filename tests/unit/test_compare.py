@@ -52,7 +52,7 @@ def test_json_shape_matches_the_contract(reference: Profile) -> None:
     document = comparison.to_dict("train.parquet", "today.parquet")
     assert list(document) == ["reference", "current", "columns", "quality", "drift_share",
                               "dataset_drift", "multivariate", "performance",
-                              "estimated_performance", "embeddings"]
+                              "estimated_performance", "embeddings", "texts"]
     assert document["estimated_performance"] is None  # no estimator in this reference
     assert document["reference"] == {"rows": 5000, "source": "train.parquet"}
     assert document["current"] == {"rows": 2000, "source": "today.parquet"}

@@ -52,7 +52,9 @@ SIGNATURES = {
                 "columns: 'Mapping[str, Mapping[str, Any]] | None' = None, "
                 "multivariate: 'Sequence[str]' = (), "
                 f"quality: 'Mapping[str, float] | None' = None, {_ROLES}, "
-                f"checks: 'Checks | None' = None, {_SCORE}) -> 'Comparison'"),
+                f"checks: 'Checks | None' = None, {_SCORE}, "
+                "text_method: \"Literal['vocabulary', 'classifier'] | None\" = None) "
+                "-> 'Comparison'"),
     "check": (f"({_RULES}, monitor: 'str | None' = None, database_url: 'str | None' = None)"
               " -> 'list[CheckResult]'"),
     "validate": f"({_RULES}) -> 'list[RuleError]'",

@@ -38,7 +38,7 @@ from monitor.checks.plan import (
     QualityResult,
     Tolerance,
 )
-from monitor.checks.results import row_result, schema_results
+from monitor.checks.results import absent_result, row_result, schema_results
 from monitor.checks.rows import condition_columns, failing_mask
 from monitor.checks.values import ChunkColumns, render, row_failures
 from monitor.errors import ProfileError
@@ -135,15 +135,6 @@ def _row_result(kind: str, column: str | None, failing: int, considered: int,
     return row_result(kind, column, failing, considered, tolerance, samples.result(), name)
 
 
-def _absent(check: ColumnCheck) -> QualityResult:
-    statistic = check.kind in STATISTIC_KINDS
-    return QualityResult(
-        check=check.kind, column=check.column, value=float("nan") if statistic else 1.0,
-        threshold=None if statistic else check.tolerance.limit, passed=False,
-        unit=check.tolerance.unit, bounds=(check.minimum, check.maximum) if statistic else None,
-        note=f"column '{check.column}' is not in the data")
-
-
 class _ColumnState:
     """A row check of one column: ``missing``, ``range``, ``allowed``, ``pattern``, ``format``,
     ``length``, ``type`` or ``unique``."""
@@ -195,7 +186,7 @@ class _ColumnState:
 
     def result(self, seen: Mapping[str, None] | None) -> QualityResult:
         if seen is not None and not self.seen:
-            return _absent(self.check)
+            return absent_result(self.check)
         return _row_result(self.check.kind, self.check.column, self.failing, self.considered,
                            self.check.tolerance, self.samples)
 
@@ -243,7 +234,7 @@ class _StatisticState:
     def result(self, seen: Mapping[str, None] | None) -> QualityResult:
         check = self.check
         if seen is not None and not self.seen:
-            return _absent(check)
+            return absent_result(check)
         value, note = self.measure()
         low, high = (None if b is None else float(b) for b in (check.minimum, check.maximum))
         passed = note is None and (low is None or value >= low) and (high is None or value <= high)

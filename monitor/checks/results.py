@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from monitor.checks.plan import CheckPlan, QualityResult, Tolerance
+from monitor.checks.plan import STATISTIC_KINDS, CheckPlan, ColumnCheck, QualityResult, Tolerance
 
-__all__ = ["row_result", "schema_results"]
+__all__ = ["absent_result", "row_result", "schema_results"]
 
 
 def row_result(check: str, column: str | None, failing: int, considered: int,
@@ -34,3 +34,13 @@ def schema_results(plan: CheckPlan, seen: Collection[str]) -> list[QualityResult
                 for name in seen if name not in known]
     return out or [QualityResult(check="schema", column=None, value=0.0, threshold=0.0,
                                  passed=True)]
+
+
+def absent_result(check: ColumnCheck) -> QualityResult:
+    """A check on a column the data does not have: failed, with a note that says so."""
+    statistic = check.kind in STATISTIC_KINDS
+    return QualityResult(
+        check=check.kind, column=check.column, value=float("nan") if statistic else 1.0,
+        threshold=None if statistic else check.tolerance.limit, passed=False,
+        unit=check.tolerance.unit, bounds=(check.minimum, check.maximum) if statistic else None,
+        note=f"column '{check.column}' is not in the data")

@@ -34,7 +34,7 @@ import pyarrow as pa
 from monitor.checks import CheckPlan, ColumnCheck, QualityResult, failing_mask
 from monitor.checks.hashing import combine_hashes, value_hashes
 from monitor.checks.plan import FORMATS, MAX_SAMPLES, STATISTIC_KINDS
-from monitor.checks.results import row_result, schema_results
+from monitor.checks.results import absent_result, row_result, schema_results
 from monitor.checks.rows import condition_columns
 from monitor.checks.values import ChunkColumns, render, row_failures
 from monitor.errors import ProfileError
@@ -272,15 +272,6 @@ def _second_pass(frame: Any, plan: CheckPlan, kinds: Mapping[str, str], chunk_ro
             for key, value in row.asDict().items()}
 
 
-def _absent(check: ColumnCheck) -> QualityResult:
-    statistic = check.kind in STATISTIC_KINDS
-    return QualityResult(
-        check=check.kind, column=check.column, value=float("nan") if statistic else 1.0,
-        threshold=None if statistic else check.tolerance.limit, passed=False,
-        unit=check.tolerance.unit, bounds=(check.minimum, check.maximum) if statistic else None,
-        note=f"column '{check.column}' is not in the data")
-
-
 def _statistic(check: ColumnCheck, item: State, measured: float | None) -> QualityResult:
     count = item["count"]
     note = None
@@ -304,7 +295,7 @@ def _results(plan: CheckPlan, state: State, second: Mapping[int, float]) -> list
     for index, check in enumerate(plan.columns):
         item = items[index]
         if seen and not item["seen"]:
-            out.append(_absent(check))
+            out.append(absent_result(check))
         elif item["role"] in ("moments", "quantile"):
             out.append(_statistic(check, item, second.get(index)))
         else:

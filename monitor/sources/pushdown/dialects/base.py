@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.sources.pushdown.unpushable import Unpushable
 
-__all__ = ["Family", "Portable", "Unpushable", "finite"]
+__all__ = ["Family", "FilterAggregates", "Portable", "Unpushable", "finite"]
 
 Family = Literal["integer", "float", "text", "boolean", "time", "other"]
 _INF = float("inf")
@@ -192,3 +192,14 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class FilterAggregates(Portable):
+    """Databases with ``FILTER (WHERE …)`` on aggregates (PostgreSQL, DuckDB, SQLite)."""
+
+    def count_where(self, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.count().filter(condition)
+
+    def aggregate_where(self, aggregate: Callable[[Any], Any], value: sa.ColumnElement[Any],
+                        condition: sa.ColumnElement[bool] | None) -> Any:
+        return aggregate(value) if condition is None else aggregate(value).filter(condition)

@@ -33,7 +33,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import Join
 
 from monitor.sources.pushdown import regex
-from monitor.sources.pushdown.dialects.base import Portable, Unpushable, finite
+from monitor.sources.pushdown.dialects.base import FilterAggregates, Unpushable, finite
 
 __all__ = ["DuckDB"]
 
@@ -63,7 +63,7 @@ def _asof(join: _AsofJoin, compiler: Any, **kw: Any) -> str:
     return f"{left} ASOF LEFT JOIN {right} ON {compiler.process(join.onclause, **kw)}"
 
 
-class DuckDB(Portable):
+class DuckDB(FilterAggregates):
     """DuckDB files (duckdb-engine), Parquet read through their views."""
 
     name = "duckdb"
@@ -93,13 +93,6 @@ class DuckDB(Portable):
             raise NoSuchTableError(name)
         return sa.Table(name, sa.MetaData(), *(sa.Column(str(column), _type(str(kind)))
                                                for column, kind in found), schema=schema)
-
-    def count_where(self, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count().filter(condition)
-
-    def aggregate_where(self, aggregate: Any, value: sa.ColumnElement[Any],
-                        condition: sa.ColumnElement[bool] | None) -> Any:
-        return aggregate(value) if condition is None else aggregate(value).filter(condition)
 
     def percentile_kind(self, dialect: sa.engine.Dialect) -> Literal["aggregate", "window"] | None:
         return "aggregate"

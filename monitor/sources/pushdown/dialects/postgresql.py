@@ -24,14 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from monitor.sources.pushdown import regex
-from monitor.sources.pushdown.dialects.base import Family, Portable, finite
+from monitor.sources.pushdown.dialects.base import Family, FilterAggregates, finite
 
 __all__ = ["PostgreSQL"]
 
 _SEED = 0.5
 
 
-class PostgreSQL(Portable):
+class PostgreSQL(FilterAggregates):
     """PostgreSQL (psycopg or any other driver)."""
 
     name = "postgresql"
@@ -69,13 +69,6 @@ class PostgreSQL(Portable):
         if getattr(column.type, "timezone", False):
             return moment
         return moment.astimezone(UTC).replace(tzinfo=None)
-
-    def count_where(self, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count().filter(condition)
-
-    def aggregate_where(self, aggregate: Any, value: sa.ColumnElement[Any],
-                        condition: sa.ColumnElement[bool] | None) -> Any:
-        return aggregate(value) if condition is None else aggregate(value).filter(condition)
 
     def percentile_kind(self, dialect: sa.engine.Dialect) -> Literal["aggregate", "window"] | None:
         return "aggregate"

@@ -17,14 +17,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.sources.pushdown.dialects.base import Portable
+from monitor.sources.pushdown.dialects.base import FilterAggregates
 
 __all__ = ["SQLite"]
 
 _NUMBER_TYPES = ("integer", "real")
 
 
-class SQLite(Portable):
+class SQLite(FilterAggregates):
     """SQLite (the standard library's driver)."""
 
     name = "sqlite"
@@ -49,13 +49,6 @@ class SQLite(Portable):
 
     def wrong_type(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool] | None:
         return sa.func.typeof(column).in_(("text", "blob"))
-
-    def count_where(self, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count().filter(condition)
-
-    def aggregate_where(self, aggregate: Any, value: sa.ColumnElement[Any],
-                        condition: sa.ColumnElement[bool] | None) -> Any:
-        return aggregate(value) if condition is None else aggregate(value).filter(condition)
 
     def random_below(self, share: float) -> sa.ColumnElement[bool]:
         cut = int(-(2**63) + share * 2**64)  # random() is a signed 64-bit integer
